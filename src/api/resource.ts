@@ -1,0 +1,94 @@
+// What the API server needs to know about one kind: its names, its defaulting and validation,
+// its table columns, its field selectors and its strategy hooks. One ResourceDef per kind lives in
+// src/api/resources/; the generic REST handler (src/api/rest/) does everything else.
+
+import type { FieldError } from './errors.js';
+import type { KubeObject } from './types.js';
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  /** 0: always shown; 1: shown with -o wide. */
+  priority: number;
+}
+
+export interface TableDef {
+  columns: TableColumn[];
+  /** One row's cells, in column order. now: the time the table is printed (for AGE-like columns the server sends a date; see cells in resources/). */
+  cells(obj: KubeObject, now: Date): unknown[];
+}
+
+export type Subresource = 'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction' | 'token' | 'ephemeralcontainers';
+
+/** Context of one write. */
+export interface WriteContext {
+  /** dryRun=All: validate and admit, but store nothing and allocate nothing for good. */
+  dryRun: boolean;
+  /** The user name of the caller (for managedFields and audit). */
+  user: string;
+  /** The field manager (?fieldManager=, or derived from the user agent). */
+  fieldManager: string;
+  /** Reads the current state of other objects (for cross-object checks such as a namespace being Terminating). */
+  get(group: string, plural: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+}
+
+/**
+ * Work a strategy reserves before a write lands (IP and port allocation). The registry calls
+ * commit() once the write is stored and rollback() when the write fails or is a dry run.
+ */
+export interface Reservation {
+  commit(): void;
+  rollback(): void;
+}
+
+export interface ResourceDef {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  listKind?: string;
+  /** Lower-case plural, the URL segment: "services". */
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  categories?: string[];
+  namespaced: boolean;
+  /** Defaults to every verb. */
+  verbs?: string[];
+  subresources?: Subresource[];
+  /** The object has a status that the main resource ignores and /status writes (upstream's spec/status split). */
+  hasStatus?: boolean;
+  /** metadata.generation counts spec changes. */
+  hasGeneration?: boolean;
+  /** The OpenAPI schema name: "io.k8s.api.core.v1.Service". */
+  schemaName?: string;
+  /** How metadata.name is checked, as upstream's ValidateXName; default DNS-1123 subdomain. */
+  nameValidation?: 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
+
+  /** Sets upstream's defaults in place. Called on every create and update before validation. */
+  defaults?(obj: KubeObject): void;
+  /** Clears or sets what the server owns on create (status, for example). */
+  prepareForCreate?(obj: KubeObject): void;
+  /** Carries over from old what an update may not change (status on the main resource, spec on /status). */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, subresource?: Subresource): void;
+  /** Field errors on create; metadata (name, labels, ...) is checked by the registry. */
+  validate?(obj: KubeObject): FieldError[];
+  /** Field errors on update; includes immutability checks. */
+  validateUpdate?(obj: KubeObject, old: KubeObject, subresource?: Subresource): FieldError[];
+  /** Async admission with side effects (allocations). Throw ApiError to refuse. */
+  admitCreate?(obj: KubeObject, ctx: WriteContext): Promise<Reservation | undefined>;
+  admitUpdate?(obj: KubeObject, old: KubeObject, ctx: WriteContext): Promise<Reservation | undefined>;
+  /** After a delete is final (the object left the store): release what it held. */
+  afterDelete?(obj: KubeObject): void;
+  /** Rebuilds in-memory state (allocations) from every stored object at start. */
+  restore?(objects: KubeObject[]): void;
+
+  /** Server-side printing. */
+  table?: TableDef;
+  /** Field selector labels beyond metadata.name and metadata.namespace. */
+  fieldSelectors?: Record<string, (obj: KubeObject) => string | undefined>;
+  /** Graceful deletion: default grace period in seconds (pods). */
+  defaultGracePeriod?(obj: KubeObject): number | undefined;
+}
