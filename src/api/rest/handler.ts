@@ -1,0 +1,317 @@
+// The generic REST handler: one request on a resource (get, list, watch, create, update, patch,
+// delete, deletecollection and the subresources), dispatched to the registry.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors, isApiError } from '../errors.js';
+import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
+import type { KubeObject } from '../types.js';
+import type { RequestInfo } from '../http/request-info.js';
+import { addWarnings, negotiate, readBody, writeJson, type Negotiated } from '../http/respond.js';
+import { parseFieldSelector, parseLabelSelector, matchesFields, SelectorParseError } from '../selectors.js';
+import type { ApiCodecs, FieldValidation } from './codecs.js';
+import { CONTINUE_EXPIRED_MESSAGE, decodeContinue, encodeContinue } from './continue.js';
+import { apiVersionOf, prefixFor } from './keys.js';
+import { partialMetadata, partialMetadataList } from './partial.js';
+import type { DeleteOptions, Registry } from './registry.js';
+import { serveWatch } from './watch.js';
+import { isStoreError } from '../../storage/types.js';
+import { handleSubresource, type SubresourceHooks } from './subresources.js';
+
+export interface RequestUser {
+  name: string;
+  groups: string[];
+}
+
+export interface ResourceIndex {
+  /** The def serving group/version/plural, if any. */
+  find(group: string, version: string, plural: string): ResourceDef | undefined;
+  /** The def of group/plural at its served version. */
+  byPlural(group: string, plural: string): ResourceDef | undefined;
+}
+
+export interface RestHandlerOptions {
+  registry: Registry;
+  resources: ResourceIndex;
+  codecs: ApiCodecs;
+  hooks: SubresourceHooks;
+}
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+function fieldValidationOf(q: URLSearchParams): FieldValidation {
+  const v = q.get('fieldValidation') ?? 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+function dryRunOf(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) if (v !== 'All') throw errors.badRequest(`Invalid dry run value: ${v}`);
+  return values.length > 0;
+}
+
+function fieldManagerOf(q: URLSearchParams, req: IncomingMessage): string {
+  const fm = q.get('fieldManager');
+  if (fm) {
+    if (fm.length > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
+    return fm;
+  }
+  const ua = req.headers['user-agent'] ?? 'unknown';
+  return ua.split('/')[0] || 'unknown';
+}
+
+export class RestHandler {
+  constructor(private readonly o: RestHandlerOptions) {}
+
+  private writeContext(req: IncomingMessage, q: URLSearchParams, user: RequestUser): WriteContext {
+    return {
+      dryRun: dryRunOf(q),
+      user: user.name,
+      fieldManager: fieldManagerOf(q, req),
+      get: async (group, plural, namespace, name) => {
+        const def = this.o.resources.byPlural(group, plural);
+        return def ? this.o.registry.tryGet(def, namespace, name) : undefined;
+      },
+    };
+  }
+
+  /** Builds the filter for ?labelSelector= and ?fieldSelector=. */
+  private filterFor(def: ResourceDef, q: URLSearchParams): (obj: KubeObject) => boolean {
+    let labels;
+    let fields;
+    try {
+      labels = parseLabelSelector(q.get('labelSelector'));
+      fields = parseFieldSelector(q.get('fieldSelector'));
+    } catch (err) {
+      if (err instanceof SelectorParseError) throw errors.badRequest(err.message);
+      throw err;
+    }
+    const getters = def.fieldSelectors ?? {};
+    for (const f of fields) {
+      if (f.field !== 'metadata.name' && f.field !== 'metadata.namespace' && !getters[f.field]) {
+        throw errors.badRequest(`field label not supported: ${f.field}`);
+      }
+    }
+    const get = (obj: KubeObject) => (field: string): string | undefined => {
+      if (field === 'metadata.name') return obj.metadata.name;
+      if (field === 'metadata.namespace') return obj.metadata.namespace;
+      return getters[field]?.(obj);
+    };
+    if (labels.empty && fields.length === 0) return () => true;
+    return (obj) => labels.matches(obj.metadata.labels) && matchesFields(fields, get(obj));
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: RequestUser): Promise<void> {
+    const def = this.o.resources.find(info.group, info.version, info.resource);
+    if (!def) {
+      throw errors.notFound({ group: info.group, resource: info.resource }, info.name ?? '');
+    }
+    const q = url.searchParams;
+    if (def.namespaced && info.name && info.namespace === undefined && info.verb !== 'list' && info.verb !== 'watch') {
+      throw errors.notFound({ group: def.group, resource: def.plural }, info.name);
+    }
+    const ns = def.namespaced ? info.namespace : undefined;
+    const sub = info.subresource as Subresource | undefined;
+    if (sub && !(def.subresources ?? []).includes(sub)) {
+      throw errors.notFound({ group: def.group, resource: `${def.plural}/${sub}` }, info.name ?? '');
+    }
+    if (def.verbs && !def.verbs.includes(info.verb) && !sub) {
+      throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+    }
+    const neg = WRITE_VERBS.has(info.verb) ? { form: 'object' as const, yaml: false } : negotiate(req);
+
+    if (sub && sub !== 'status') {
+      await handleSubresource({ req, res, url, info, def, namespace: ns, name: info.name!, sub, user, registry: this.o.registry, codecs: this.o.codecs, hooks: this.o.hooks, ctx: () => this.writeContext(req, q, user) });
+      return;
+    }
+
+    switch (info.verb) {
+      case 'get': {
+        const obj = await this.o.registry.get(def, ns, info.name!);
+        return this.respondObject(res, def, obj, neg, q);
+      }
+      case 'list':
+        return this.list(res, def, ns, q, neg);
+      case 'watch':
+        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, query: q, filter: this.filterFor(def, q), form: neg.form });
+      case 'create': {
+        if (sub) throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${sub}` }, 'create');
+        const body = await readBody(req);
+        const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
+        this.checkKind(def, object);
+        const created = await this.o.registry.create(def, ns, object, this.writeContext(req, q, user));
+        addWarnings(res, warnings);
+        return writeJson(res, 201, created);
+      }
+      case 'update': {
+        const body = await readBody(req);
+        const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
+        this.checkKind(def, object);
+        const updated = await this.o.registry.update(def, ns, info.name!, object, this.writeContext(req, q, user), sub);
+        addWarnings(res, warnings);
+        return writeJson(res, 200, updated);
+      }
+      case 'patch':
+        return this.patch(req, res, def, ns, info.name!, q, user, sub);
+      case 'delete': {
+        const opts = await this.deleteOptions(req, q);
+        const result = await this.o.registry.delete(def, ns, info.name!, opts, this.writeContext(req, q, user));
+        return writeJson(res, 200, result.object);
+      }
+      case 'deletecollection':
+        return this.deleteCollection(req, res, def, ns, q, user);
+      default:
+        throw errors.methodNotSupported({ group: def.group, resource: def.plural }, req.method ?? '');
+    }
+  }
+
+  private checkKind(def: ResourceDef, obj: KubeObject): void {
+    const want = apiVersionOf(def);
+    if (obj.apiVersion && obj.apiVersion !== want) {
+      throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${want})`);
+    }
+    if (obj.kind && obj.kind !== def.kind) {
+      throw errors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`);
+    }
+  }
+
+  private respondObject(res: ServerResponse, def: ResourceDef, obj: KubeObject, neg: Negotiated, q: URLSearchParams): void {
+    if (neg.form === 'table') {
+      return writeJson(res, 200, this.o.codecs.table(def, [obj], { now: new Date(), includeObject: includeObjectOf(q), resourceVersion: obj.metadata.resourceVersion }), neg.yaml);
+    }
+    if (neg.form === 'metadata') return writeJson(res, 200, partialMetadata(obj), neg.yaml);
+    writeJson(res, 200, obj, neg.yaml);
+  }
+
+  private async list(res: ServerResponse, def: ResourceDef, ns: string | undefined, q: URLSearchParams, neg: Negotiated): Promise<void> {
+    const filter = this.filterFor(def, q);
+    const limit = Number(q.get('limit') ?? '0');
+    if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit: ${q.get('limit')}`);
+    const prefix = prefixFor(def, ns);
+    const cont = q.get('continue');
+    let revision: number | undefined;
+    let startAfter: string | undefined;
+    if (cont) {
+      const token = decodeContinue(cont, prefix);
+      revision = token.revision;
+      startAfter = token.startAfter;
+    } else if (q.get('resourceVersionMatch') === 'Exact' && q.get('resourceVersion')) {
+      revision = Number(q.get('resourceVersion'));
+    }
+    let result;
+    try {
+      result = await this.o.registry.list(def, { namespace: ns, limit, startAfter, revision, filter });
+    } catch (err) {
+      if (isStoreError(err, 'Compacted')) {
+        if (cont) throw errors.expired(CONTINUE_EXPIRED_MESSAGE);
+        throw errors.expired(`too old resource version: ${revision} (${await this.o.registry.compactedRevision()})`);
+      }
+      throw err;
+    }
+    const metadata: Record<string, unknown> = { resourceVersion: String(result.revision) };
+    if (result.lastKey && result.remaining > 0) {
+      metadata.continue = encodeContinue(result.revision, result.lastKey, prefix);
+      if (!q.get('labelSelector') && !q.get('fieldSelector')) metadata.remainingItemCount = result.remaining;
+    }
+    if (neg.form === 'table') {
+      const table = this.o.codecs.table(def, result.items, {
+        now: new Date(), includeObject: includeObjectOf(q), resourceVersion: String(result.revision), continue: metadata.continue as string | undefined,
+      });
+      return writeJson(res, 200, table, neg.yaml);
+    }
+    if (neg.form === 'metadata') return writeJson(res, 200, partialMetadataList(result.items, metadata), neg.yaml);
+    const listKind = def.listKind ?? `${def.kind}List`;
+    const apiVersion = apiVersionOf(def);
+    writeJson(res, 200, { kind: listKind, apiVersion, metadata, items: result.items.map((o) => ({ ...o, apiVersion, kind: def.kind })) }, neg.yaml);
+  }
+
+  private async patch(req: IncomingMessage, res: ServerResponse, def: ResourceDef, ns: string | undefined, name: string, q: URLSearchParams, user: RequestUser, sub?: Subresource): Promise<void> {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    const body = await readBody(req);
+    const ctx = this.writeContext(req, q, user);
+    const opts = { fieldValidation: fieldValidationOf(q), fieldManager: ctx.fieldManager, force: q.get('force') === 'true' };
+    let warnings: string[] = [];
+    if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor') {
+      if (!q.get('fieldManager')) throw errors.badRequest('PATCH, fieldManager is required for apply requests');
+      const live = await this.o.registry.tryGet(def, ns, name);
+      if (!live) {
+        if (sub) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+        const applied = this.o.codecs.apply(undefined, body, def, opts);
+        applied.object.metadata ??= {};
+        applied.object.metadata.name ??= name;
+        const created = await this.o.registry.create(def, ns, applied.object, ctx);
+        addWarnings(res, applied.warnings);
+        return writeJson(res, 201, created);
+      }
+      const updated = await this.o.registry.guaranteedUpdate(def, ns, name, (current) => {
+        const r = this.o.codecs.apply(current, body, def, opts);
+        warnings = r.warnings;
+        return r.object;
+      }, ctx, sub);
+      addWarnings(res, warnings);
+      return writeJson(res, 200, updated);
+    }
+    if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(contentType)) {
+      throw errors.unsupportedMediaType(contentType);
+    }
+    const updated = await this.o.registry.guaranteedUpdate(def, ns, name, (current) => {
+      const pinned = current.metadata.resourceVersion;
+      const r = this.o.codecs.patch(current, body, contentType, def, opts);
+      warnings = r.warnings;
+      // A patch that names a resourceVersion pins it; otherwise it applies to whatever is current.
+      if (r.object.metadata?.resourceVersion === pinned) delete r.object.metadata.resourceVersion;
+      return r.object;
+    }, ctx, sub);
+    addWarnings(res, warnings);
+    writeJson(res, 200, updated);
+  }
+
+  private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+    const opts: DeleteOptions = {};
+    const body = await readBody(req);
+    if (body.length > 0) {
+      let parsed: Record<string, any>;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+      }
+      if (typeof parsed.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = parsed.gracePeriodSeconds;
+      if (parsed.propagationPolicy) opts.propagationPolicy = parsed.propagationPolicy;
+      if (parsed.orphanDependents === true) opts.propagationPolicy = 'Orphan';
+      if (parsed.preconditions) opts.preconditions = parsed.preconditions;
+      if (Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All')) opts.dryRun = true;
+    }
+    const grace = q.get('gracePeriodSeconds');
+    if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+    const pp = q.get('propagationPolicy');
+    if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
+    if (q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
+    if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
+      throw errors.invalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' }]);
+    }
+    if (q.getAll('dryRun').length) opts.dryRun = dryRunOf(q);
+    return opts;
+  }
+
+  private async deleteCollection(req: IncomingMessage, res: ServerResponse, def: ResourceDef, ns: string | undefined, q: URLSearchParams, user: RequestUser): Promise<void> {
+    const opts = await this.deleteOptions(req, q);
+    const ctx = this.writeContext(req, q, user);
+    const { items, revision } = await this.o.registry.list(def, { namespace: ns, filter: this.filterFor(def, q) });
+    const deleted: KubeObject[] = [];
+    for (const obj of items) {
+      try {
+        const r = await this.o.registry.delete(def, obj.metadata.namespace, obj.metadata.name!, opts, ctx);
+        deleted.push(r.object);
+      } catch (err) {
+        if (!isApiError(err, 'NotFound')) throw err;
+      }
+    }
+    writeJson(res, 200, { kind: def.listKind ?? `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(revision) }, items: deleted });
+  }
+}
+
+function includeObjectOf(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}

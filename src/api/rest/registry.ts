@@ -1,0 +1,376 @@
+// The generic object registry: create, get, list, update, delete and watch for any ResourceDef on
+// top of the revisioned store, with upstream's rules for metadata, resourceVersion preconditions,
+// generation, no-op updates, graceful deletion, finalizers and dry-run.
+
+import { randomUUID, randomInt } from 'node:crypto';
+import { isStoreError, type Store, type Watcher } from '../../storage/types.js';
+import { errors, type FieldError } from '../errors.js';
+import type { ResourceDef, Reservation, Subresource, WriteContext } from '../resource.js';
+import type { KubeObject } from '../types.js';
+import { apiVersionOf, decodeObject, encodeObject, keyFor, prefixFor } from './keys.js';
+
+export type MetaValidator = (obj: KubeObject, def: ResourceDef, old?: KubeObject) => FieldError[];
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface DeleteResult {
+  /** The object as it was deleted, or as it now waits (deletionTimestamp set). */
+  object: KubeObject;
+  /** true when the object left the store. */
+  deleted: boolean;
+}
+
+export interface ListRequest {
+  namespace?: string;
+  limit?: number;
+  /** Resume strictly after this key (decoded from a continue token). */
+  startAfter?: string;
+  /** List as of this revision (a continue token's revision, or resourceVersionMatch=Exact). */
+  revision?: number;
+  filter?: (obj: KubeObject) => boolean;
+}
+
+export interface ListResponse {
+  items: KubeObject[];
+  revision: number;
+  /** The key of the last item examined, when more remain. */
+  lastKey?: string;
+  remaining: number;
+}
+
+export interface WatchRequest {
+  namespace?: string;
+  /** Deliver events after this revision. */
+  fromRevision: number;
+  /** prev: the object before this event (for MODIFIED and DELETED), when known. */
+  onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, revision: number, prev?: KubeObject): void;
+  onError(err: Error): void;
+}
+
+export const nowRfc3339 = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += generateAlphabet[randomInt(generateAlphabet.length)];
+  return s;
+}
+
+/** Everything but metadata and status: what counts as the spec for metadata.generation. */
+function specPart(obj: KubeObject): string {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return JSON.stringify(rest);
+}
+
+function comparable(obj: KubeObject): string {
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = obj.metadata;
+  return JSON.stringify({ ...obj, metadata: meta });
+}
+
+const grOf = (def: ResourceDef) => ({ group: def.group, resource: def.plural });
+
+/** A Namespace also waits for its spec.finalizers (the namespace controller's "kubernetes"). */
+function hasPendingFinalizers(def: ResourceDef, obj: KubeObject): boolean {
+  if ((obj.metadata.finalizers ?? []).length > 0) return true;
+  return def.group === '' && def.kind === 'Namespace' && (obj.spec?.finalizers ?? []).length > 0;
+}
+
+export class Registry {
+  constructor(
+    private readonly store: Store,
+    private readonly validateMeta: MetaValidator,
+    private readonly lookup: (group: string, plural: string) => ResourceDef | undefined,
+  ) {}
+
+  async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.store.get(keyFor(def, namespace, name));
+    if (!kv) throw errors.notFound(grOf(def), name);
+    return decodeObject(kv);
+  }
+
+  async tryGet(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const kv = await this.store.get(keyFor(def, namespace, name));
+    return kv ? decodeObject(kv) : undefined;
+  }
+
+  /** Lists in key order; with a filter, pages over keys and may return fewer than limit items. */
+  async list(def: ResourceDef, req: ListRequest): Promise<ListResponse> {
+    const prefix = prefixFor(def, req.namespace);
+    const items: KubeObject[] = [];
+    let startAfter = req.startAfter;
+    let revision = req.revision ?? 0;
+    const limit = req.limit && req.limit > 0 ? req.limit : 0;
+    for (;;) {
+      const chunk = limit ? Math.max(limit - items.length, 1) : 0;
+      const res = await this.store.list(prefix, { revision, limit: chunk, startAfter });
+      revision = res.revision;
+      for (const kv of res.items) {
+        const obj = decodeObject(kv);
+        if (!req.filter || req.filter(obj)) items.push(obj);
+      }
+      const lastKey = res.items.length ? res.items[res.items.length - 1].key : startAfter;
+      if (!limit || res.remaining === 0) return { items, revision, remaining: 0 };
+      if (items.length >= limit) return { items, revision, lastKey, remaining: res.remaining };
+      startAfter = lastKey;
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.store.currentRevision();
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.store.compactedRevision();
+  }
+
+  watch(def: ResourceDef, req: WatchRequest): Watcher {
+    return this.store.watch(prefixFor(def, req.namespace), {
+      fromRevision: req.fromRevision,
+      onEvent: (ev) => {
+        let obj: KubeObject;
+        let prev: KubeObject | undefined;
+        try {
+          obj = decodeObject(ev.kv);
+          prev = ev.prevKv ? decodeObject(ev.prevKv) : undefined;
+        } catch (err) {
+          req.onError(err as Error);
+          return;
+        }
+        const type = ev.type === 'delete' ? 'DELETED' : ev.created ? 'ADDED' : 'MODIFIED';
+        req.onEvent(type, obj, ev.kv.modRevision, prev);
+      },
+      onError: (err) => req.onError(err),
+    });
+  }
+
+  private async checkNamespace(def: ResourceDef, namespace: string | undefined, ctx: WriteContext): Promise<void> {
+    if (!def.namespaced || !namespace) return;
+    const ns = await ctx.get('', 'namespaces', undefined, namespace);
+    if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
+    if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') {
+      throw errors.forbidden(grOf(def), '', `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  private invalid(def: ResourceDef, name: string, errs: FieldError[]): never {
+    throw errors.invalid(def.group, def.kind, name, errs);
+  }
+
+  async create(def: ResourceDef, namespace: string | undefined, input: KubeObject, ctx: WriteContext): Promise<KubeObject> {
+    const obj: KubeObject = structuredClone(input);
+    obj.apiVersion = apiVersionOf(def);
+    obj.kind = def.kind;
+    obj.metadata ??= {};
+    const meta = obj.metadata;
+    if (def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace ?? meta.namespace;
+    } else {
+      delete meta.namespace;
+    }
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = meta.generateName + randomSuffix();
+    // Fields the server owns on create.
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowRfc3339();
+    if (def.hasGeneration) meta.generation = 1;
+    else delete meta.generation;
+    def.defaults?.(obj);
+    def.prepareForCreate?.(obj);
+    const errs = [...this.validateMeta(obj, def), ...(def.validate?.(obj) ?? [])];
+    if (errs.length) this.invalid(def, meta.name ?? meta.generateName ?? '', errs);
+    await this.checkNamespace(def, meta.namespace, ctx);
+
+    for (let attempt = 0; ; attempt++) {
+      const reservation = await def.admitCreate?.(obj, ctx);
+      try {
+        if (ctx.dryRun) {
+          reservation?.rollback();
+          return obj;
+        }
+        const kv = await this.store.create(keyFor(def, meta.namespace, meta.name!), encodeObject(obj));
+        reservation?.commit();
+        return decodeObject(kv);
+      } catch (err) {
+        reservation?.rollback();
+        if (isStoreError(err, 'KeyExists')) {
+          if (generated && attempt < 5) { meta.name = meta.generateName + randomSuffix(); continue; }
+          throw errors.alreadyExists(grOf(def), meta.name!);
+        }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Replaces the object at namespace/name with update(current). update may throw; it runs again
+   * when the store reports a concurrent write, unless the caller pinned a resourceVersion.
+   */
+  async guaranteedUpdate(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    update: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    ctx: WriteContext,
+    subresource?: Subresource,
+  ): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(def, namespace, name);
+      const next = await update(structuredClone(current));
+      try {
+        return await this.replace(def, current, next, ctx, subresource);
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < 10 && !next.metadata?.resourceVersion) continue;
+        if (isStoreError(err, 'Conflict')) throw errors.staleResourceVersion(grOf(def), name);
+        if (isStoreError(err, 'NotFound')) throw errors.notFound(grOf(def), name);
+        throw err;
+      }
+    }
+  }
+
+  /** PUT: an update with an optional resourceVersion precondition. */
+  async update(def: ResourceDef, namespace: string | undefined, name: string, input: KubeObject, ctx: WriteContext, subresource?: Subresource): Promise<KubeObject> {
+    if (input.metadata?.name && input.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (def.namespaced && input.metadata?.namespace && namespace && input.metadata.namespace !== namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(input), ctx, subresource);
+  }
+
+  /** One attempt to replace current with next; store conflicts surface as StoreError. */
+  private async replace(def: ResourceDef, current: KubeObject, input: KubeObject, ctx: WriteContext, subresource?: Subresource): Promise<KubeObject> {
+    const obj = input;
+    obj.apiVersion = apiVersionOf(def);
+    obj.kind = def.kind;
+    obj.metadata ??= {};
+    const meta = obj.metadata;
+    const old = current.metadata;
+    const name = old.name!;
+    if (meta.resourceVersion && meta.resourceVersion !== old.resourceVersion) {
+      throw errors.staleResourceVersion(grOf(def), name);
+    }
+    meta.name = old.name;
+    if (def.namespaced) meta.namespace = old.namespace;
+    meta.uid ||= old.uid;
+    meta.creationTimestamp = old.creationTimestamp;
+    if (old.deletionTimestamp) {
+      meta.deletionTimestamp = old.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    if (subresource === 'status') {
+      // A status write changes status (and, as upstream, nothing of metadata but labels/annotations/finalizers may not change either).
+      obj.metadata = { ...structuredClone(old), resourceVersion: meta.resourceVersion };
+    }
+    def.defaults?.(obj);
+    def.prepareForUpdate?.(obj, current, subresource);
+    if (def.hasGeneration) {
+      meta.generation = old.generation ?? 1;
+      if (specPart(obj) !== specPart(current)) meta.generation += 1;
+    }
+    const errs = [...this.validateMeta(obj, def, current), ...(def.validateUpdate?.(obj, current, subresource) ?? [])];
+    if (old.deletionTimestamp) {
+      const added = (meta.finalizers ?? []).filter((f) => !(old.finalizers ?? []).includes(f));
+      if (added.length) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: 'no new finalizers can be added if the object is being deleted, found new finalizers ' + JSON.stringify(added) });
+    }
+    if (errs.length) this.invalid(def, name, errs);
+
+    const key = keyFor(def, meta.namespace, name);
+    const expected = Number(old.resourceVersion);
+    // Deleting an object whose last finalizer went away and whose grace period is over.
+    if (meta.deletionTimestamp && !hasPendingFinalizers(def, obj) && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
+      if (ctx.dryRun) return obj;
+      const kv = await this.store.delete(key, expected);
+      def.afterDelete?.(obj);
+      return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(kv.modRevision) } };
+    }
+    if (comparable(obj) === comparable({ ...current, metadata: { ...current.metadata } })) return current;
+
+    const reservation: Reservation | undefined = await def.admitUpdate?.(obj, current, ctx);
+    try {
+      if (ctx.dryRun) {
+        reservation?.rollback();
+        return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.resourceVersion } };
+      }
+      const kv = await this.store.update(key, encodeObject(obj), expected);
+      reservation?.commit();
+      return decodeObject(kv);
+    } catch (err) {
+      reservation?.rollback();
+      throw err;
+    }
+  }
+
+  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(def, namespace, name);
+      const meta = current.metadata;
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw errors.conflict(grOf(def), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw errors.conflict(grOf(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+      }
+      const next = structuredClone(current);
+      const nmeta = next.metadata;
+      const finalizers = new Set(nmeta.finalizers ?? []);
+      if (!meta.deletionTimestamp) {
+        if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+        if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
+      } else if (opts.propagationPolicy === 'Orphan' && !finalizers.has('foregroundDeletion')) {
+        finalizers.add('orphan');
+      }
+      let grace = opts.gracePeriodSeconds ?? def.defaultGracePeriod?.(current) ?? 0;
+      if (grace < 0) grace = 0;
+      // A later delete may shorten an ongoing grace period, never lengthen it.
+      if (meta.deletionTimestamp && meta.deletionGracePeriodSeconds !== undefined && grace > meta.deletionGracePeriodSeconds) {
+        grace = meta.deletionGracePeriodSeconds;
+      }
+      const mustWait = finalizers.size > 0 || grace > 0 || hasPendingFinalizers(def, current);
+      try {
+        if (!mustWait) {
+          if (opts.dryRun) return { object: current, deleted: true };
+          const kv = await this.store.delete(keyFor(def, namespace, name), Number(meta.resourceVersion));
+          def.afterDelete?.(current);
+          return { object: { ...current, metadata: { ...current.metadata, resourceVersion: String(kv.modRevision) } }, deleted: true };
+        }
+        nmeta.finalizers = finalizers.size ? [...finalizers] : undefined;
+        if (!nmeta.finalizers) delete nmeta.finalizers;
+        const unchanged = meta.deletionTimestamp && meta.deletionGracePeriodSeconds === grace && (meta.finalizers ?? []).length === finalizers.size;
+        if (unchanged) return { object: current, deleted: false };
+        if (!meta.deletionTimestamp || grace !== meta.deletionGracePeriodSeconds) {
+          nmeta.deletionTimestamp = nowRfc3339(new Date(Date.now() + grace * 1000));
+          nmeta.deletionGracePeriodSeconds = grace;
+        }
+        if (def.kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+        if (opts.dryRun) return { object: next, deleted: false };
+        const kv = await this.store.update(keyFor(def, namespace, name), encodeObject(next), Number(meta.resourceVersion));
+        return { object: decodeObject(kv), deleted: false };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < 10) continue;
+        if (isStoreError(err, 'NotFound')) throw errors.notFound(grOf(def), name);
+        throw err;
+      }
+    }
+  }
+
+  /** The definition of another kind (for cross-kind checks). */
+  def(group: string, plural: string): ResourceDef | undefined {
+    return this.lookup(group, plural);
+  }
+}

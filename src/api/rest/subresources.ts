@@ -1,0 +1,160 @@
+// Subresources other than status: scale, pods/binding, pods/eviction, namespaces/finalize,
+// serviceaccounts/token, and the streaming ones (log, exec, attach, portforward, proxy), which
+// go to a hook that proxies them to the node agent.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors } from '../errors.js';
+import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
+import type { KubeObject, LabelSelector } from '../types.js';
+import type { RequestInfo } from '../http/request-info.js';
+import { readBody, writeJson } from '../http/respond.js';
+import { labelSelectorFromSpec } from '../selectors.js';
+import type { ApiCodecs } from './codecs.js';
+import type { Registry } from './registry.js';
+import type { RequestUser } from './handler.js';
+
+export interface ConnectRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  def: ResourceDef;
+  namespace?: string;
+  name: string;
+  sub: Subresource;
+  object: KubeObject;
+  rest: string[];
+}
+
+export interface SubresourceHooks {
+  /** pods/log, pods/proxy, and exec/attach/portforward when they arrive without an upgrade. */
+  connect?(r: ConnectRequest): Promise<void>;
+  /** serviceaccounts/token: fills status.token and status.expirationTimestamp of a TokenRequest. */
+  issueToken?(serviceAccount: KubeObject, tokenRequest: KubeObject): Promise<KubeObject>;
+}
+
+export interface SubresourceRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  info: RequestInfo;
+  def: ResourceDef;
+  namespace?: string;
+  name: string;
+  sub: Subresource;
+  user: RequestUser;
+  registry: Registry;
+  codecs: ApiCodecs;
+  hooks: SubresourceHooks;
+  ctx: () => WriteContext;
+}
+
+const success = (code: number) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code });
+
+/** The autoscaling/v1 Scale pseudo-kind, for patches against /scale. */
+const scaleDef: ResourceDef = {
+  group: 'autoscaling', version: 'v1', kind: 'Scale', plural: 'scale', singular: 'scale', namespaced: true, schemaName: 'io.k8s.api.autoscaling.v1.Scale',
+};
+
+function selectorString(sel: LabelSelector | undefined): string {
+  return labelSelectorFromSpec(sel, false)?.toString() ?? '';
+}
+
+function toScale(obj: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+  };
+}
+
+export async function handleSubresource(p: SubresourceRequest): Promise<void> {
+  const { req, res, def, namespace, name, sub, registry } = p;
+  const method = req.method ?? 'GET';
+  switch (sub) {
+    case 'scale': return scale(p);
+    case 'binding': {
+      if (method !== 'POST') throw errors.methodNotSupported({ group: '', resource: 'pods/binding' }, method);
+      const binding = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const target = binding.target?.name;
+      if (!target) throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
+      await registry.guaranteedUpdate(def, namespace, name, (pod) => {
+        if (pod.spec.nodeName) {
+          throw errors.conflict({ group: '', resource: 'pods/binding' }, name, `pod ${name} is already assigned to node ${JSON.stringify(pod.spec.nodeName)}`);
+        }
+        if (pod.metadata.deletionTimestamp) throw errors.conflict({ group: '', resource: 'pods/binding' }, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+        pod.spec.nodeName = target;
+        pod.status ??= {};
+        const conds = (pod.status.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
+        conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+        pod.status.conditions = conds;
+        return pod;
+      }, p.ctx());
+      return writeJson(res, 201, success(201));
+    }
+    case 'eviction': {
+      if (method !== 'POST') throw errors.methodNotSupported({ group: '', resource: 'pods/eviction' }, method);
+      const eviction = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const o = eviction.deleteOptions ?? {};
+      await registry.delete(def, namespace, name, { gracePeriodSeconds: o.gracePeriodSeconds, preconditions: o.preconditions, dryRun: Array.isArray(o.dryRun) && o.dryRun.includes('All') }, p.ctx());
+      return writeJson(res, 201, success(201));
+    }
+    case 'finalize' as Subresource: {
+      if (method !== 'PUT') throw errors.methodNotSupported({ group: '', resource: 'namespaces/finalize' }, method);
+      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const finalizers: string[] = body.spec?.finalizers ?? [];
+      const updated = await registry.guaranteedUpdate(def, undefined, name, (ns) => {
+        ns.spec = { ...(ns.spec ?? {}), finalizers };
+        if (finalizers.length === 0) delete ns.spec.finalizers;
+        return ns;
+      }, p.ctx());
+      return writeJson(res, 200, updated);
+    }
+    case 'token': {
+      if (method !== 'POST') throw errors.methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, method);
+      if (!p.hooks.issueToken) throw errors.serviceUnavailable('token issuing is not configured');
+      const sa = await registry.get(def, namespace, name);
+      const request = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      return writeJson(res, 201, await p.hooks.issueToken(sa, request));
+    }
+    case 'log': case 'exec': case 'attach': case 'portforward': case 'proxy': {
+      const object = await registry.get(def, namespace, name);
+      if (!p.hooks.connect) throw errors.badRequest(`${sub} is not available: no node agent serves pods yet`);
+      return p.hooks.connect({ req, res, url: p.url, def, namespace, name, sub, object, rest: p.info.rest });
+    }
+    default:
+      throw errors.notFound({ group: def.group, resource: `${def.plural}/${sub}` }, name);
+  }
+}
+
+async function scale(p: SubresourceRequest): Promise<void> {
+  const { req, res, def, namespace, name, registry } = p;
+  const method = req.method ?? 'GET';
+  if (method === 'GET') return writeJson(res, 200, toScale(await registry.get(def, namespace, name)));
+  const body = await readBody(req);
+  const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  const updated = await registry.guaranteedUpdate(def, namespace, name, (obj) => {
+    const current = toScale(obj);
+    let next: KubeObject;
+    if (method === 'PUT') {
+      next = JSON.parse(body.toString('utf8'));
+      if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+        throw errors.staleResourceVersion({ group: def.group, resource: def.plural }, name);
+      }
+    } else if (method === 'PATCH') {
+      next = p.codecs.patch(current, body, contentType, scaleDef, { fieldValidation: 'Ignore', fieldManager: p.ctx().fieldManager, force: false }).object;
+    } else {
+      throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/scale` }, method);
+    }
+    const replicas = next.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid('autoscaling', 'Scale', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas ?? null, detail: 'must be greater than or equal to 0' }]);
+    }
+    obj.spec.replicas = replicas;
+    delete obj.metadata.resourceVersion;
+    return obj;
+  }, p.ctx());
+  writeJson(res, 200, toScale(updated));
+}

@@ -1,0 +1,68 @@
+// Records core/v1 Events about objects, as client-go's recorder does: one Event per distinct
+// (object, type, reason, message), later repeats bump its count and lastTimestamp.
+
+import { randomBytes } from 'node:crypto';
+import { isApiError } from '../api/errors.js';
+import type { Event, KubeObject } from '../api/types.js';
+import type { ApiClient } from './client.js';
+import { R } from './resources.js';
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+}
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export class EventRecorder {
+  private readonly seen = new Map<string, Seen>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly client: ApiClient, private readonly component: string, private readonly host?: string, private readonly log?: (line: string) => void) {}
+
+  /** Records an event; never throws (events are best effort, as upstream). */
+  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
+    this.chain = this.chain.then(() => this.write(obj, type, reason, message, fieldPath)).catch((err) => {
+      this.log?.(`event ${reason} for ${obj.kind}/${obj.metadata.name}: ${(err as Error).message}`);
+    });
+  }
+
+  /** Resolves when every recorded event has been written. */
+  flush(): Promise<void> {
+    return this.chain;
+  }
+
+  private async write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): Promise<void> {
+    const namespace = obj.metadata.namespace || 'default';
+    const key = [obj.metadata.uid, fieldPath ?? '', type, reason, message].join('\u0000');
+    const ts = now();
+    const prior = this.seen.get(key);
+    if (prior) {
+      prior.count += 1;
+      try {
+        await this.client.patch(R.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: ts });
+        return;
+      } catch (err) {
+        if (!isApiError(err, 'NotFound')) throw err;
+        this.seen.delete(key);
+      }
+    }
+    const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    const event: Event = {
+      metadata: { name, namespace },
+      involvedObject: {
+        kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid,
+        apiVersion: obj.apiVersion, resourceVersion: obj.metadata.resourceVersion, ...(fieldPath ? { fieldPath } : {}),
+      },
+      reason, message, type, count: 1,
+      source: { component: this.component, ...(this.host ? { host: this.host } : {}) },
+      firstTimestamp: ts, lastTimestamp: ts, eventTime: null,
+      reportingComponent: this.component, reportingInstance: this.host ?? '',
+    };
+    await this.client.create(R.events, namespace, event);
+    this.seen.set(key, { name, namespace, count: 1, firstTimestamp: ts });
+    if (this.seen.size > 4096) this.seen.delete(this.seen.keys().next().value!);
+  }
+}

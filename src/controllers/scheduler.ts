@@ -1,0 +1,118 @@
+// The scheduler: binds each unscheduled pod to a node, as kube-scheduler does for the cases knit
+// needs: nodeSelector, nodeName already set (nothing to do), unschedulable and NotReady nodes
+// avoided, and replicas spread by placing each pod on the feasible node running the fewest pods
+// (of its owner first, then overall).
+
+import { isApiError } from '../api/errors.js';
+import type { Node, Pod } from '../api/types.js';
+import type { Informer } from '../client/informer.js';
+import { keyOf, splitKey } from '../client/informer.js';
+import { R } from '../client/resources.js';
+import { WorkQueue } from '../client/workqueue.js';
+import { controllerRef, isPodActive, type Controller, type ControllerContext } from './common.js';
+
+export function nodeIsReady(n: Node): boolean {
+  return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function tolerates(pod: Pod, taint: { key: string; value?: string; effect: string }): boolean {
+  return (pod.spec.tolerations ?? []).some((t) =>
+    (t.operator === 'Exists' && (!t.key || t.key === taint.key) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))
+    && (!t.effect || t.effect === taint.effect));
+}
+
+/** Nodes pod may run on. */
+export function feasibleNodes(pod: Pod, nodes: Node[]): Node[] {
+  return nodes.filter((n) => {
+    if (n.metadata.deletionTimestamp || n.spec.unschedulable || !nodeIsReady(n)) return false;
+    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) if (n.metadata.labels?.[k] !== v) return false;
+    for (const t of n.spec.taints ?? []) {
+      if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t)) return false;
+    }
+    return true;
+  });
+}
+
+export class Scheduler implements Controller {
+  readonly name = 'default-scheduler';
+  private readonly queue: WorkQueue;
+  private readonly pods: Informer<Pod>;
+  private readonly nodes: Informer<Node>;
+  /** Bindings made but not yet seen in the cache, so spreading counts them. */
+  private readonly assumed = new Map<string, string>();
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.queue = new WorkQueue({ name: this.name, log: ctx.log(this.name), baseDelayMs: 200, maxDelayMs: 10_000 });
+    this.pods = ctx.informers.get<Pod>(R.pods);
+    this.nodes = ctx.informers.get<Node>(R.nodes);
+    this.pods.addIndex('nodeName', (p) => (p.spec.nodeName ? [p.spec.nodeName] : []));
+  }
+
+  start(): void {
+    const check = (p: Pod) => {
+      if (p.spec.nodeName) this.assumed.delete(keyOf(p));
+      else if (isPodActive(p) && (p.spec.schedulerName ?? 'default-scheduler') === 'default-scheduler') this.queue.add(keyOf(p));
+    };
+    this.pods.addHandler({ add: check, update: (_o, p) => check(p), delete: (p) => this.assumed.delete(keyOf(p)) });
+    // A node that becomes ready may take pods that waited.
+    this.nodes.addHandler({
+      add: () => this.retryPending(),
+      update: (o, n) => { if (nodeIsReady(n) !== nodeIsReady(o) || n.spec.unschedulable !== o.spec.unschedulable) this.retryPending(); },
+    });
+    void Promise.all([this.pods.waitForSync(), this.nodes.waitForSync()]).then(() => this.queue.run(1, (k) => this.schedule(k)));
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.stop();
+  }
+
+  private retryPending(): void {
+    for (const p of this.pods.list()) if (!p.spec.nodeName && isPodActive(p)) this.queue.add(keyOf(p));
+  }
+
+  private podsOn(node: string): Pod[] {
+    return this.pods.byIndex('nodeName', node).filter(isPodActive);
+  }
+
+  async schedule(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const pod = this.pods.get(namespace, name);
+    if (!pod || pod.spec.nodeName || !isPodActive(pod) || this.assumed.has(key)) return;
+    const candidates = feasibleNodes(pod, this.nodes.list());
+    if (candidates.length === 0) {
+      const total = this.nodes.list().length;
+      this.ctx.recorder(this.name).event(pod, 'Warning', 'FailedScheduling',
+        `0/${total} nodes are available: ${total === 0 ? 'no nodes available to schedule pods' : `${total} node(s) didn't match Pod's node affinity/selector or were not ready`}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`);
+      await this.markUnschedulable(pod, total);
+      return;
+    }
+    const owner = controllerRef(pod)?.uid;
+    const assumedOn = (node: string) => [...this.assumed.values()].filter((n) => n === node).length;
+    const score = (n: Node): [number, number, string] => {
+      const here = this.podsOn(n.metadata.name!);
+      const siblings = owner ? here.filter((p) => controllerRef(p)?.uid === owner).length : 0;
+      return [siblings, here.length + assumedOn(n.metadata.name!), n.metadata.name!];
+    };
+    const best = candidates.map((n) => ({ n, s: score(n) })).sort((a, b) => a.s[0] - b.s[0] || a.s[1] - b.s[1] || a.s[2].localeCompare(b.s[2]))[0].n;
+    try {
+      await this.ctx.client.create(R.pods, namespace, { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: best.metadata.name } }, 'binding');
+      this.assumed.set(key, best.metadata.name!);
+      this.ctx.recorder(this.name).event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${best.metadata.name}`);
+    } catch (err) {
+      if (isApiError(err, 'NotFound') || isApiError(err, 'Conflict')) return;
+      throw err;
+    }
+  }
+
+  private async markUnschedulable(pod: Pod, total: number): Promise<void> {
+    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (cond?.status === 'False' && cond.reason === 'Unschedulable') return;
+    const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), message: `0/${total} nodes are available` });
+    try {
+      await this.ctx.client.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Pending', conditions } }, 'merge', 'status');
+    } catch (err) {
+      if (!isApiError(err, 'NotFound')) throw err;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// What every namespace holds in a real cluster: the ServiceAccount "default"
+// (serviceaccounts-controller) and the ConfigMap kube-root-ca.crt with the cluster CA
+// (root-ca-cert-publisher). Both are recreated when deleted.
+
+import { isApiError } from '../api/errors.js';
+import type { ConfigMap, KubeObject, Namespace } from '../api/types.js';
+import type { Informer } from '../client/informer.js';
+import { R } from '../client/resources.js';
+import { WorkQueue } from '../client/workqueue.js';
+import type { Controller, ControllerContext } from './common.js';
+
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+
+export class ServiceAccountController implements Controller {
+  readonly name = 'serviceaccount-controller';
+  private readonly queue: WorkQueue;
+  private readonly namespaces: Informer<Namespace>;
+  private readonly serviceAccounts: Informer;
+  private readonly configMaps: Informer<ConfigMap>;
+
+  constructor(private readonly ctx: ControllerContext, private readonly caPem: string) {
+    this.queue = new WorkQueue({ name: this.name, log: ctx.log(this.name) });
+    this.namespaces = ctx.informers.get<Namespace>(R.namespaces);
+    this.serviceAccounts = ctx.informers.get(R.serviceaccounts);
+    this.configMaps = ctx.informers.get<ConfigMap>(R.configmaps);
+  }
+
+  start(): void {
+    this.namespaces.addHandler({ add: (ns) => this.queue.add(ns.metadata.name!), update: (_o, ns) => this.queue.add(ns.metadata.name!) });
+    this.serviceAccounts.addHandler({ delete: (sa) => { if (sa.metadata.name === 'default') this.queue.add(sa.metadata.namespace!); } });
+    const cmChanged = (cm: ConfigMap) => { if (cm.metadata.name === ROOT_CA_CONFIGMAP) this.queue.add(cm.metadata.namespace!); };
+    this.configMaps.addHandler({ update: (_o, cm) => cmChanged(cm), delete: cmChanged });
+    void Promise.all([this.namespaces.waitForSync(), this.serviceAccounts.waitForSync(), this.configMaps.waitForSync()])
+      .then(() => this.queue.run(1, (k) => this.reconcile(k)));
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.stop();
+  }
+
+  private async ensure(ref: typeof R.serviceaccounts, obj: KubeObject): Promise<void> {
+    try {
+      await this.ctx.client.create(ref, obj.metadata.namespace, obj);
+    } catch (err) {
+      // Exists already, or the namespace began terminating meanwhile.
+      if (!isApiError(err, 'AlreadyExists') && !isApiError(err, 'Forbidden') && !isApiError(err, 'NotFound')) throw err;
+    }
+  }
+
+  async reconcile(namespace: string): Promise<void> {
+    const ns = this.namespaces.get(undefined, namespace);
+    if (!ns || ns.metadata.deletionTimestamp) return;
+    if (!this.serviceAccounts.get(namespace, 'default')) {
+      await this.ensure(R.serviceaccounts, { metadata: { name: 'default', namespace } });
+    }
+    const cm = this.configMaps.get(namespace, ROOT_CA_CONFIGMAP);
+    if (!cm) {
+      await this.ensure(R.configmaps, {
+        metadata: { name: ROOT_CA_CONFIGMAP, namespace },
+        data: { 'ca.crt': this.caPem },
+      });
+    } else if (cm.data?.['ca.crt'] !== this.caPem) {
+      await this.ctx.client.patch(R.configmaps, namespace, ROOT_CA_CONFIGMAP, { data: { 'ca.crt': this.caPem } });
+    }
+  }
+}
