@@ -21,10 +21,35 @@ function tolerates(pod: Pod, taint: { key: string; value?: string; effect: strin
     && (!t.effect || t.effect === taint.effect));
 }
 
+interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
+
+function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  switch (r.operator) {
+    case 'In': return value !== undefined && (r.values ?? []).includes(value);
+    case 'NotIn': return value === undefined || !(r.values ?? []).includes(value);
+    case 'Exists': return value !== undefined;
+    case 'DoesNotExist': return value === undefined;
+    case 'Gt': return value !== undefined && Number(value) > Number(r.values?.[0]);
+    case 'Lt': return value !== undefined && Number(value) < Number(r.values?.[0]);
+    default: return false;
+  }
+}
+
+/** Required node affinity: any term matches, all requirements of a term hold. */
+function affinityAllows(pod: Pod, n: Node): boolean {
+  const terms: { matchFields?: NodeSelectorRequirement[]; matchExpressions?: NodeSelectorRequirement[] }[] =
+    (pod.spec.affinity as any)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (terms.length === 0) return true;
+  return terms.some((t) => (t.matchFields ?? []).every((r) => requirementMatches(r, r.key === 'metadata.name' ? n.metadata.name : undefined))
+    && (t.matchExpressions ?? []).every((r) => requirementMatches(r, n.metadata.labels?.[r.key])));
+}
+
 /** Nodes pod may run on. */
 export function feasibleNodes(pod: Pod, nodes: Node[]): Node[] {
   return nodes.filter((n) => {
-    if (n.metadata.deletionTimestamp || n.spec.unschedulable || !nodeIsReady(n)) return false;
+    if (n.metadata.deletionTimestamp || n.spec.unschedulable) return false;
+    if (!nodeIsReady(n) && !tolerates(pod, { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' })) return false;
+    if (!affinityAllows(pod, n)) return false;
     for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) if (n.metadata.labels?.[k] !== v) return false;
     for (const t of n.spec.taints ?? []) {
       if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t)) return false;
