@@ -20,7 +20,7 @@ export interface TableDef {
   cells(obj: KubeObject, now: Date): unknown[];
 }
 
-export type Subresource = 'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction' | 'token' | 'ephemeralcontainers';
+export type Subresource = 'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction' | 'token' | 'ephemeralcontainers' | 'finalize';
 
 /** Context of one write. */
 export interface WriteContext {
@@ -30,6 +30,8 @@ export interface WriteContext {
   user: string;
   /** The field manager (?fieldManager=, or derived from the user agent). */
   fieldManager: string;
+  /** The write comes from server-side apply, which has recorded its managedFields already. */
+  applied?: boolean;
   /** Reads the current state of other objects (for cross-object checks such as a namespace being Terminating). */
   get(group: string, plural: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
 }

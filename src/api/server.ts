@@ -13,7 +13,7 @@ import { writeError, writeJson } from './http/respond.js';
 import type { ResourceDef } from './resource.js';
 import type { ApiCodecs } from './rest/codecs.js';
 import { RestHandler, type RequestUser, type ResourceIndex } from './rest/handler.js';
-import { Registry, type MetaValidator } from './rest/registry.js';
+import { Registry, type FieldTracker, type MetaValidator } from './rest/registry.js';
 import type { SubresourceHooks } from './rest/subresources.js';
 import type { Store } from '../storage/types.js';
 import type { KubeObject, Status } from './types.js';
@@ -38,6 +38,7 @@ export interface ApiServerOptions {
   resources: ResourceDef[];
   codecs: ApiCodecs;
   validateMeta: MetaValidator;
+  trackFields?: FieldTracker;
   tls: { caPem: string; certPem: string; keyPem: string };
   /** host:port clients should use (discovery's serverAddressByClientCIDRs). */
   advertiseAddress: string;
@@ -82,7 +83,7 @@ export class ApiServer {
   constructor(private readonly o: ApiServerOptions) {
     const resources = new Resources(o.resources);
     this.resources = resources;
-    this.registry = new Registry(o.store, o.validateMeta, (g, p) => resources.byPlural(g, p));
+    this.registry = new Registry(o.store, o.validateMeta, (g, p) => resources.byPlural(g, p), o.trackFields);
     this.rest = new RestHandler({ registry: this.registry, resources, codecs: o.codecs, hooks: o.hooks ?? {} });
     this.discovery = new Discovery(o.resources, o.advertiseAddress);
     this.https = createHttpsServer({

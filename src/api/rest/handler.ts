@@ -233,6 +233,7 @@ export class RestHandler {
     let warnings: string[] = [];
     if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor') {
       if (!q.get('fieldManager')) throw errors.badRequest('PATCH, fieldManager is required for apply requests');
+      ctx.applied = true;
       const live = await this.o.registry.tryGet(def, ns, name);
       if (!live) {
         if (sub) throw errors.notFound({ group: def.group, resource: def.plural }, name);

@@ -11,6 +11,9 @@ import { apiVersionOf, decodeObject, encodeObject, keyFor, prefixFor } from './k
 
 export type MetaValidator = (obj: KubeObject, def: ResourceDef, old?: KubeObject) => FieldError[];
 
+/** Records who changed which fields in metadata.managedFields (upstream's field manager). */
+export type FieldTracker = (live: KubeObject | undefined, next: KubeObject, def: ResourceDef, ctx: WriteContext, subresource?: Subresource) => KubeObject;
+
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
@@ -85,6 +88,7 @@ export class Registry {
     private readonly store: Store,
     private readonly validateMeta: MetaValidator,
     private readonly lookup: (group: string, plural: string) => ResourceDef | undefined,
+    private readonly trackFields?: FieldTracker,
   ) {}
 
   async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -190,6 +194,8 @@ export class Registry {
     const errs = [...this.validateMeta(obj, def), ...(def.validate?.(obj) ?? [])];
     if (errs.length) this.invalid(def, meta.name ?? meta.generateName ?? '', errs);
     await this.checkNamespace(def, meta.namespace, ctx);
+    const tracked = this.trackFields && !ctx.applied ? this.trackFields(undefined, obj, def, ctx) : obj;
+    if (tracked !== obj) obj.metadata.managedFields = tracked.metadata.managedFields;
 
     for (let attempt = 0; ; attempt++) {
       const reservation = await def.admitCreate?.(obj, ctx);
@@ -283,10 +289,6 @@ export class Registry {
       if (specPart(obj) !== specPart(current)) meta.generation += 1;
     }
     const errs = [...this.validateMeta(obj, def, current), ...(def.validateUpdate?.(obj, current, subresource) ?? [])];
-    if (old.deletionTimestamp) {
-      const added = (meta.finalizers ?? []).filter((f) => !(old.finalizers ?? []).includes(f));
-      if (added.length) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: 'no new finalizers can be added if the object is being deleted, found new finalizers ' + JSON.stringify(added) });
-    }
     if (errs.length) this.invalid(def, name, errs);
 
     const key = keyFor(def, meta.namespace, name);
@@ -299,6 +301,7 @@ export class Registry {
       return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(kv.modRevision) } };
     }
     if (comparable(obj) === comparable({ ...current, metadata: { ...current.metadata } })) return current;
+    if (this.trackFields && !ctx.applied) obj.metadata.managedFields = this.trackFields(current, obj, def, ctx, subresource).metadata.managedFields;
 
     const reservation: Reservation | undefined = await def.admitUpdate?.(obj, current, ctx);
     try {
@@ -315,7 +318,7 @@ export class Registry {
     }
   }
 
-  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult> {
+  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, _ctx: WriteContext): Promise<DeleteResult> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(def, namespace, name);
       const meta = current.metadata;
@@ -335,7 +338,9 @@ export class Registry {
       } else if (opts.propagationPolicy === 'Orphan' && !finalizers.has('foregroundDeletion')) {
         finalizers.add('orphan');
       }
-      let grace = opts.gracePeriodSeconds ?? def.defaultGracePeriod?.(current) ?? 0;
+      // An object whose kind says "no grace" now (an unscheduled or finished pod) goes at once, whatever was asked.
+      const dflt = def.defaultGracePeriod?.(current);
+      let grace = dflt === 0 ? 0 : opts.gracePeriodSeconds ?? dflt ?? 0;
       if (grace < 0) grace = 0;
       // A later delete may shorten an ongoing grace period, never lengthen it.
       if (meta.deletionTimestamp && meta.deletionGracePeriodSeconds !== undefined && grace > meta.deletionGracePeriodSeconds) {

@@ -101,7 +101,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
       await registry.delete(def, namespace, name, { gracePeriodSeconds: o.gracePeriodSeconds, preconditions: o.preconditions, dryRun: Array.isArray(o.dryRun) && o.dryRun.includes('All') }, p.ctx());
       return writeJson(res, 201, success(201));
     }
-    case 'finalize' as Subresource: {
+    case 'finalize': {
       if (method !== 'PUT') throw errors.methodNotSupported({ group: '', resource: 'namespaces/finalize' }, method);
       const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
       const finalizers: string[] = body.spec?.finalizers ?? [];
@@ -109,7 +109,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
         ns.spec = { ...(ns.spec ?? {}), finalizers };
         if (finalizers.length === 0) delete ns.spec.finalizers;
         return ns;
-      }, p.ctx());
+      }, p.ctx(), 'finalize');
       return writeJson(res, 200, updated);
     }
     case 'token': {

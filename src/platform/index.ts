@@ -1,0 +1,13 @@
+// The platform layer: the one place in knit that runs ip, bridge, nft, iptables-restore/-save,
+// conntrack and sysctl, and enters network namespaces. Everything else imports from here.
+
+export { run, PlatformError, netnsPath, NETNS_DIR, type RunOptions, type RunResult } from './run.js';
+export {
+  ip, ipJson, ipBatch, bridgeBatch, bridgeJson, nft, iptablesRestore, iptablesSave, conntrack,
+  sysctl, sysctls, sysctlGet, type IptablesRestoreOptions,
+} from './tools.js';
+export {
+  netnsAdd, netnsDelete, netnsList, netnsExists, netnsPids, spawnInNetns, checkMountsReachHost, OwnedProcess,
+  type SpawnInNetnsOptions, type ProcessExit,
+} from './netns.js';
+export { startNetnsBroker, type NetnsBroker } from './netns-broker.js';
