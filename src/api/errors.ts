@@ -166,10 +166,6 @@ export const errors = {
   notAcceptable(message: string): ApiError {
     return new ApiError(statusFailure(406, 'NotAcceptable', message));
   },
-  unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(statusFailure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`));
-    void contentType;
-  },
   gone(message: string): ApiError {
     return new ApiError(statusFailure(410, 'Gone', message));
   },

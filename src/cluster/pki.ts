@@ -12,6 +12,8 @@ export interface ClusterPki {
   ca: CertKeyPair;
   apiserver: CertKeyPair;
   admin: CertKeyPair;
+  /** The API server's client certificate towards node agents (kubeadm's apiserver-kubelet-client). */
+  kubeletClient: CertKeyPair;
   serviceAccount: { privateKeyPem: string; publicKeyPem: string };
 }
 
@@ -44,6 +46,8 @@ export function ensurePki(dir: string, server: { dnsNames: string[]; ips: string
     apiserver = writePair(dir, 'apiserver', issueCert(ca, { commonName: 'kube-apiserver', dnsNames: server.dnsNames, ipAddresses: server.ips, usage: 'server' }));
   }
   const admin = readPair(dir, 'admin') ?? writePair(dir, 'admin', issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' }));
+  const kubeletClient = readPair(dir, 'apiserver-kubelet-client')
+    ?? writePair(dir, 'apiserver-kubelet-client', issueCert(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['kubeadm:cluster-admins'], usage: 'client' }));
   let serviceAccount: ClusterPki['serviceAccount'];
   if (existsSync(join(dir, 'sa.key')) && existsSync(join(dir, 'sa.pub'))) {
     serviceAccount = { privateKeyPem: readFileSync(join(dir, 'sa.key'), 'utf8'), publicKeyPem: readFileSync(join(dir, 'sa.pub'), 'utf8') };
@@ -52,7 +56,7 @@ export function ensurePki(dir: string, server: { dnsNames: string[]; ips: string
     writeFileSync(join(dir, 'sa.key'), serviceAccount.privateKeyPem, { mode: 0o600 });
     writeFileSync(join(dir, 'sa.pub'), serviceAccount.publicKeyPem, { mode: 0o644 });
   }
-  return { ca, apiserver, admin, serviceAccount };
+  return { ca, apiserver, admin, kubeletClient, serviceAccount };
 }
 
 /** A node agent's certificate: client (system:node:<name>, group system:nodes) and serving (its node IP). */

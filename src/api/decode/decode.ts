@@ -1,15 +1,19 @@
-// Decoding a create or update body (JSON or YAML) into an object of the kind the URL serves, as
-// upstream's API server does: apiVersion and kind default from the URL, a body of another kind is
-// refused, fields of the wrong type and (with fieldValidation=Strict) unknown or duplicate fields
-// are refused with upstream's messages; Warn turns the strict complaints into warnings, Ignore
-// drops them. Patch bodies are parsed by parsePatchBody.
+// Decoding a create or update body (JSON, YAML or Kubernetes protobuf) into an object of the kind
+// the URL serves, as upstream's API server does: apiVersion and kind default from the URL, a body
+// of another kind is refused, fields of the wrong type and (with fieldValidation=Strict) unknown or
+// duplicate fields are refused with upstream's messages; Warn turns the strict complaints into
+// warnings, Ignore drops them. Patch bodies are parsed by parsePatchBody.
 
 import { errors, goQuote } from '../errors.js';
 import { type GroupVersionKind, type StructDef, structForKind } from '../openapi/schema.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf/index.js';
 import type { KubeObject } from '../types.js';
 import { jsonKind } from './gofmt.js';
 import { JsonSyntaxError, parseGoJson } from './json.js';
-import { directiveOf, type FieldValidation, mediaTypeOf, patchTypeOf, strictWarnings, summarizeData } from './media.js';
+import {
+  BODY_MEDIA_TYPES, cannotHandle, directiveOf, type FieldValidation, mediaTypeOf, notRegistered, patchTypeOf, strictWarnings,
+  unrecognizedBody, unsupportedBodyType,
+} from './media.js';
 import { parsePatchBody } from './patchbody.js';
 import { decodeTyped } from './typed.js';
 import { parseYaml, YamlError } from './yaml.js';
@@ -92,15 +96,17 @@ export function decodeBody(raw: Buffer, contentType: string | undefined, options
     const parsed = parsePatchBody(raw, media, directive);
     return { object: parsed.patch as KubeObject, warnings: directive === 'Warn' ? strictWarnings(parsed.strictErrors) : [] };
   }
-  if (media !== 'application/json' && media !== 'application/yaml') throw errors.unsupportedMediaType(media);
+  if (!BODY_MEDIA_TYPES.includes(media)) throw unsupportedBodyType();
 
   const target = targetStruct(options.gvk);
-  const unrecognized = (why: string) =>
-    errors.badRequest(`the object provided is unrecognized (must be of type ${options.gvk.kind}): ${why} (${summarizeData(raw)})`);
+  const unrecognized = (why: string) => unrecognizedBody(options.gvk.kind, why, raw);
   const strictErrors: string[] = [];
   let value: unknown;
   try {
-    if (media === 'application/yaml') {
+    if (media === PROTOBUF_MEDIA_TYPE) {
+      // Protobuf has no unknown or duplicate fields to complain about: decoded, it is a JSON body.
+      value = decodeProtobufObject(raw, options.gvk).object;
+    } else if (media === 'application/yaml') {
       const parsed = parseYaml(raw);
       value = parsed.value;
       if (parsed.duplicateError) strictErrors.push(parsed.duplicateError);
@@ -118,11 +124,10 @@ export function decodeBody(raw: Buffer, contentType: string | undefined, options
   const probed = interpret(value);
   if (typeof probed === 'string') throw unrecognized(probed);
   const actual = withDefaults(probed, options.gvk);
-  const cannot = (why: string) =>
-    errors.badRequest(`${actual.kind} in version ${goQuote(actual.version)} cannot be handled as a ${options.gvk.kind}: ${why}`);
+  const cannot = (why: string) => cannotHandle(actual, options.gvk.kind, why);
   if (actual.group !== options.gvk.group || actual.version !== options.gvk.version || actual.kind !== options.gvk.kind) {
     if (!structForKind(actual.group, actual.version, actual.kind)) {
-      throw cannot(`no kind ${goQuote(actual.kind)} is registered for version ${goQuote(groupVersionString(actual))} in scheme "pkg/api/legacyscheme/scheme.go:30"`);
+      throw cannot(notRegistered(actual));
     }
     const pkg = INTERNAL_PACKAGE[options.gvk.group] ?? options.gvk.group;
     throw cannot(`converting (v1.${actual.kind}) to (${pkg}.${options.gvk.kind}): unknown conversion`);

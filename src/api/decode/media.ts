@@ -1,5 +1,7 @@
-// Media types, field validation directives and strict-decoding warnings, as the API server's
-// handlers treat them.
+// Media types, field validation directives, strict-decoding warnings and the wording of an
+// undecodable body, as the API server's handlers treat them.
+
+import { ApiError, errors, goQuote, statusFailure } from '../errors.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -12,6 +14,15 @@ export const PATCH_MEDIA_TYPES: Record<string, PatchType> = {
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
 };
+
+/** The media types a create or update body may have, in the order upstream lists them. */
+export const BODY_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+/** The 415 a create or update body of another media type gets. */
+export function unsupportedBodyType(): ApiError {
+  return new ApiError(statusFailure(415, 'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${BODY_MEDIA_TYPES.join(', ')}`));
+}
 
 /** The patch type of a media type, or undefined. */
 export function patchTypeOf(mediaType: string): PatchType | undefined {
@@ -47,4 +58,21 @@ export function summarizeData(raw: Buffer, max = 30): string {
   if (raw.length === 0) return '<empty>';
   if (raw[0] === 0x7b) return raw.length > max ? `${raw.toString('utf8', 0, max)} ...` : raw.toString('utf8');
   return raw.length > max ? `${raw.subarray(0, max).toString('hex')} ...` : raw.toString('hex');
+}
+
+// upstream's transformDecodeError: a body whose kind could not be read, or one that cannot become
+// the kind the URL serves.
+
+export function unrecognizedBody(intoKind: string, why: string, raw: Buffer): ApiError {
+  return errors.badRequest(`the object provided is unrecognized (must be of type ${intoKind}): ${why} (${summarizeData(raw)})`);
+}
+
+export function cannotHandle(actual: { version: string; kind: string }, intoKind: string, why: string): ApiError {
+  return errors.badRequest(`${actual.kind} in version ${goQuote(actual.version)} cannot be handled as a ${intoKind}: ${why}`);
+}
+
+/** Why a kind the scheme does not know cannot be decoded. */
+export function notRegistered(actual: { group: string; version: string; kind: string }): string {
+  const gv = actual.group ? `${actual.group}/${actual.version}` : actual.version;
+  return `no kind ${goQuote(actual.kind)} is registered for version ${goQuote(gv)} in scheme "pkg/api/legacyscheme/scheme.go:30"`;
 }

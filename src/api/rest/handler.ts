@@ -16,6 +16,7 @@ import type { DeleteOptions, Registry } from './registry.js';
 import { serveWatch } from './watch.js';
 import { isStoreError } from '../../storage/types.js';
 import { handleSubresource, type SubresourceHooks } from './subresources.js';
+import { unsupportedPatchType } from '../decode/index.js';
 
 export interface RequestUser {
   name: string;
@@ -192,6 +193,8 @@ export class RestHandler {
     let revision: number | undefined;
     let startAfter: string | undefined;
     if (cont) {
+      const rv = q.get('resourceVersion');
+      if (rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
       const token = decodeContinue(cont, prefix);
       revision = token.revision;
       startAfter = token.startAfter;
@@ -253,7 +256,7 @@ export class RestHandler {
       return writeJson(res, 200, updated);
     }
     if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(contentType)) {
-      throw errors.unsupportedMediaType(contentType);
+      throw unsupportedPatchType();
     }
     const updated = await this.o.registry.guaranteedUpdate(def, ns, name, (current) => {
       const pinned = current.metadata.resourceVersion;

@@ -55,6 +55,14 @@ const scaleDef: ResourceDef = {
   group: 'autoscaling', version: 'v1', kind: 'Scale', plural: 'scale', singular: 'scale', namespaced: true, schemaName: 'io.k8s.api.autoscaling.v1.Scale',
 };
 
+/** Decodes a subresource's body (JSON, YAML or protobuf) as group/version/kind. */
+async function readObject(p: SubresourceRequest, group: string, version: string, kind: string): Promise<KubeObject> {
+  const raw = await readBody(p.req);
+  if (raw.length === 0) return { metadata: {} };
+  const def: ResourceDef = { group, version, kind, plural: kind.toLowerCase(), singular: kind.toLowerCase(), namespaced: true };
+  return p.codecs.decode(raw, p.req.headers['content-type'] ?? 'application/json', def, 'Ignore').object;
+}
+
 function selectorString(sel: LabelSelector | undefined): string {
   return labelSelectorFromSpec(sel, false)?.toString() ?? '';
 }
@@ -77,7 +85,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
     case 'scale': return scale(p);
     case 'binding': {
       if (method !== 'POST') throw errors.methodNotSupported({ group: '', resource: 'pods/binding' }, method);
-      const binding = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const binding = await readObject(p, '', 'v1', 'Binding');
       const target = binding.target?.name;
       if (!target) throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
       await registry.guaranteedUpdate(def, namespace, name, (pod) => {
@@ -96,14 +104,14 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
     }
     case 'eviction': {
       if (method !== 'POST') throw errors.methodNotSupported({ group: '', resource: 'pods/eviction' }, method);
-      const eviction = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const eviction = await readObject(p, 'policy', 'v1', 'Eviction');
       const o = eviction.deleteOptions ?? {};
       await registry.delete(def, namespace, name, { gracePeriodSeconds: o.gracePeriodSeconds, preconditions: o.preconditions, dryRun: Array.isArray(o.dryRun) && o.dryRun.includes('All') }, p.ctx());
       return writeJson(res, 201, success(201));
     }
     case 'finalize': {
       if (method !== 'PUT') throw errors.methodNotSupported({ group: '', resource: 'namespaces/finalize' }, method);
-      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const body = await readObject(p, '', 'v1', 'Namespace');
       const finalizers: string[] = body.spec?.finalizers ?? [];
       const updated = await registry.guaranteedUpdate(def, undefined, name, (ns) => {
         ns.spec = { ...(ns.spec ?? {}), finalizers };
@@ -116,7 +124,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
       if (method !== 'POST') throw errors.methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, method);
       if (!p.hooks.issueToken) throw errors.serviceUnavailable('token issuing is not configured');
       const sa = await registry.get(def, namespace, name);
-      const request = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const request = await readObject(p, 'authentication.k8s.io', 'v1', 'TokenRequest');
       return writeJson(res, 201, await p.hooks.issueToken(sa, request));
     }
     case 'log': case 'exec': case 'attach': case 'portforward': case 'proxy': {
@@ -133,13 +141,14 @@ async function scale(p: SubresourceRequest): Promise<void> {
   const { req, res, def, namespace, name, registry } = p;
   const method = req.method ?? 'GET';
   if (method === 'GET') return writeJson(res, 200, toScale(await registry.get(def, namespace, name)));
-  const body = await readBody(req);
+  const put = method === 'PUT' ? await readObject(p, 'autoscaling', 'v1', 'Scale') : undefined;
+  const body = put ? Buffer.alloc(0) : await readBody(req);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
   const updated = await registry.guaranteedUpdate(def, namespace, name, (obj) => {
     const current = toScale(obj);
     let next: KubeObject;
     if (method === 'PUT') {
-      next = JSON.parse(body.toString('utf8'));
+      next = put!;
       if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== obj.metadata.resourceVersion) {
         throw errors.staleResourceVersion({ group: def.group, resource: def.plural }, name);
       }

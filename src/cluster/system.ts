@@ -1,0 +1,207 @@
+// The cluster's own workloads, as kubeadm installs them: kube-proxy (a hostNetwork DaemonSet
+// configured by the ConfigMap kube-system/kube-proxy) and cluster DNS (the Deployment coredns
+// behind the Service kube-dns at 10.96.0.10, configured by the ConfigMap kube-system/coredns).
+
+import { isApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import type { ApiClient } from '../client/client.js';
+import { R, type ResourceRef } from '../client/resources.js';
+import type { ClusterConfig } from './config.js';
+
+export const KUBE_PROXY_IMAGE = 'registry.k8s.io/kube-proxy:v1.32.0';
+export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.11.3';
+
+/** The KubeProxyConfiguration kubeadm writes, with knit's cluster CIDR and mode ("" = iptables). */
+export function kubeProxyConfig(cfg: ClusterConfig, mode: string): string {
+  return [
+    'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
+    'bindAddress: 0.0.0.0',
+    'bindAddressHardFail: false',
+    'clientConnection:',
+    '  acceptContentTypes: ""',
+    '  burst: 0',
+    '  contentType: ""',
+    '  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf',
+    '  qps: 0',
+    `clusterCIDR: ${cfg.clusterCIDR}`,
+    'configSyncPeriod: 0s',
+    'conntrack:',
+    '  maxPerCore: null',
+    '  min: null',
+    '  tcpCloseWaitTimeout: null',
+    '  tcpEstablishedTimeout: null',
+    'healthzBindAddress: ""',
+    'iptables:',
+    '  masqueradeAll: false',
+    '  masqueradeBit: null',
+    '  minSyncPeriod: 0s',
+    '  syncPeriod: 0s',
+    'ipvs:',
+    '  excludeCIDRs: null',
+    '  minSyncPeriod: 0s',
+    '  scheduler: ""',
+    '  strictARP: false',
+    '  syncPeriod: 0s',
+    'kind: KubeProxyConfiguration',
+    'metricsBindAddress: ""',
+    `mode: ${JSON.stringify(mode)}`,
+    'nftables:',
+    '  masqueradeAll: false',
+    '  masqueradeBit: null',
+    '  minSyncPeriod: 0s',
+    '  syncPeriod: 0s',
+    'nodePortAddresses: null',
+    'oomScoreAdj: null',
+    'portRange: ""',
+    'showHiddenMetricsForAlphaFeatures: ""',
+    'udpIdleTimeout: 0s',
+    '',
+  ].join('\n');
+}
+
+export function kubeadmCorefile(domain: string, upstreams: string[]): string {
+  const forward = upstreams.length ? upstreams.join(' ') : '/etc/resolv.conf';
+  return `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes ${domain} in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . ${forward} {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+`;
+}
+
+export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: ResourceRef; obj: KubeObject }[] {
+  const ns = 'kube-system';
+  const proxyMode = cfg.proxyMode === 'iptables' ? '' : cfg.proxyMode;
+  const criticalTolerations = [{ operator: 'Exists' }];
+  return [
+    { ref: R.serviceaccounts, obj: { metadata: { name: 'kube-proxy', namespace: ns } } },
+    { ref: R.serviceaccounts, obj: { metadata: { name: 'coredns', namespace: ns } } },
+    {
+      ref: R.configmaps,
+      obj: {
+        metadata: { name: 'kube-proxy', namespace: ns, labels: { app: 'kube-proxy' } },
+        data: {
+          'config.conf': kubeProxyConfig(cfg, proxyMode),
+          'kubeconfig.conf': [
+            'apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:',
+            '    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+            `    server: ${apiServer}`, '  name: default', 'contexts:', '- context:', '    cluster: default', '    namespace: default',
+            '    user: default', '  name: default', 'current-context: default', 'users:', '- name: default', '  user:',
+            '    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token', '',
+          ].join('\n'),
+        },
+      },
+    },
+    {
+      ref: R.daemonsets,
+      obj: {
+        metadata: { name: 'kube-proxy', namespace: ns, labels: { 'k8s-app': 'kube-proxy' } },
+        spec: {
+          selector: { matchLabels: { 'k8s-app': 'kube-proxy' } },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+          template: {
+            metadata: { labels: { 'k8s-app': 'kube-proxy' } },
+            spec: {
+              hostNetwork: true,
+              priorityClassName: 'system-node-critical',
+              serviceAccountName: 'kube-proxy',
+              tolerations: criticalTolerations,
+              nodeSelector: { 'kubernetes.io/os': 'linux' },
+              containers: [{
+                name: 'kube-proxy',
+                image: KUBE_PROXY_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)', `--master=${apiServer}`],
+                env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }],
+                securityContext: { privileged: true },
+              }],
+            },
+          },
+        },
+      },
+    },
+    {
+      ref: R.configmaps,
+      obj: { metadata: { name: 'coredns', namespace: ns }, data: { Corefile: kubeadmCorefile(cfg.dnsDomain, cfg.dnsUpstreams) } },
+    },
+    {
+      ref: R.deployments,
+      obj: {
+        metadata: { name: 'coredns', namespace: ns, labels: { 'k8s-app': 'kube-dns' } },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+          template: {
+            metadata: { labels: { 'k8s-app': 'kube-dns' } },
+            spec: {
+              priorityClassName: 'system-cluster-critical',
+              serviceAccountName: 'coredns',
+              dnsPolicy: 'Default',
+              tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+              affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchExpressions: [{ key: 'k8s-app', operator: 'In', values: ['kube-dns'] }] }, topologyKey: 'kubernetes.io/hostname' } }] } },
+              containers: [{
+                name: 'coredns',
+                image: COREDNS_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['-conf', '/etc/coredns/Corefile'],
+                ports: [
+                  { name: 'dns', containerPort: 53, protocol: 'UDP' },
+                  { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
+                ],
+                livenessProbe: { httpGet: { path: '/health', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 60, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 5 },
+                readinessProbe: { httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' }, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+              }],
+            },
+          },
+        },
+      },
+    },
+    {
+      ref: R.services,
+      obj: {
+        metadata: {
+          name: 'kube-dns', namespace: ns,
+          labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+          annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+        },
+        spec: {
+          selector: { 'k8s-app': 'kube-dns' },
+          clusterIP: cfg.dnsIP,
+          ports: [
+            { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+            { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+            { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+          ],
+        },
+      },
+    },
+  ];
+}
+
+/** Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as they are. */
+export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string): Promise<void> {
+  for (const { ref, obj } of systemObjects(cfg, apiServer)) {
+    try {
+      await client.create(ref, obj.metadata.namespace, obj);
+    } catch (err) {
+      if (!isApiError(err, 'AlreadyExists')) throw err;
+    }
+  }
+}
