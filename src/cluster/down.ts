@@ -3,7 +3,7 @@
 
 import { kubeconfigPathForMerge, removeFromKubeconfig } from '../pki/index.js';
 import { clearState, isAlive, readState, runningPid } from './state.js';
-import type { Output } from './up.js';
+import { removeLeftovers, type Output } from './up.js';
 
 export interface DownResult {
   wasRunning: boolean;
@@ -33,7 +33,11 @@ export async function down(name: string, dataDir: string, out: Output): Promise<
     }
     done();
   }
-  // A process that ended without cleaning up (kill -9) leaves its context and state behind.
+  // A process that ended without cleaning up (kill -9) leaves namespaces, its context and state behind.
+  if (process.getuid?.() === 0) {
+    const found = await removeLeftovers(name);
+    if (found) leftovers.push(found);
+  }
   const kubeconfig = state?.kubeconfig ?? kubeconfigPathForMerge();
   if (await removeFromKubeconfig(kubeconfig, name).catch(() => false)) leftovers.push(`context "${name}" in ${kubeconfig}`);
   if (state) clearState(dataDir);

@@ -84,7 +84,7 @@ export function kubeadmCorefile(domain: string, upstreams: string[]): string {
 `;
 }
 
-export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: ResourceRef; obj: KubeObject }[] {
+export function systemObjects(cfg: ClusterConfig, apiServer: string, nodeNetwork: string): { ref: ResourceRef; obj: KubeObject }[] {
   const ns = 'kube-system';
   const proxyMode = cfg.proxyMode === 'iptables' ? '' : cfg.proxyMode;
   const criticalTolerations = [{ operator: 'Exists' }];
@@ -160,6 +160,8 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: Res
                 image: COREDNS_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
                 args: ['-conf', '/etc/coredns/Corefile'],
+                // knit's DNS forwards names outside the cluster only for clients in these ranges.
+                env: [{ name: 'KNIT_CLUSTER_CIDRS', value: `${cfg.clusterCIDR},${nodeNetwork}` }],
                 ports: [
                   { name: 'dns', containerPort: 53, protocol: 'UDP' },
                   { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
@@ -196,8 +198,13 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: Res
 }
 
 /** Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as they are. */
-export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string): Promise<void> {
-  for (const { ref, obj } of systemObjects(cfg, apiServer)) {
+export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string, nodeNetwork: string): Promise<void> {
+  for (const { ref, obj } of systemObjects(cfg, apiServer, nodeNetwork)) {
+    const existing = await client.get(ref, obj.metadata.namespace, obj.metadata.name!).catch((err) => {
+      if (isApiError(err, 'NotFound')) return undefined;
+      throw err;
+    });
+    if (existing) continue;
     try {
       await client.create(ref, obj.metadata.namespace, obj);
     } catch (err) {

@@ -1,11 +1,21 @@
-// `knit up`: brings a cluster up in this process and keeps it running until a signal or
-// `knit down` ends it; and the matching teardown.
+// `knit up`: brings a cluster up in this process (the network namespaces, the control plane, the
+// node agents, the system workloads, host access to Services) and keeps it running until a
+// signal or `knit down` ends it; stop() takes everything down again.
 
 import { writeFileSync } from 'node:fs';
+import type { Node } from '../api/types.js';
+import { InformerFactory } from '../client/factory.js';
+import { R } from '../client/resources.js';
 import { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig } from '../pki/index.js';
+import { startNetnsBroker, type NetnsBroker } from '../platform/index.js';
 import { type ClusterConfig, paths, saveConfig } from './config.js';
 import { startControlPlane, StartError, type ControlPlane } from './controlplane.js';
+import { NodeConnector } from './nodeproxy.js';
+import { startNodeAgents, type NodeAgents } from './nodes.js';
+import { ServiceAccess } from './serviceaccess.js';
 import { clearState, rememberCluster, runningPid, writeState, type ClusterState } from './state.js';
+import { ensureSystemObjects } from './system.js';
+import { createTopology, destroyTopology, findLeftovers, type Topology } from './topology/index.js';
 
 export interface Output {
   /** A step that may take a while: returns a function to call when it is done. */
@@ -17,7 +27,32 @@ export interface Output {
 export interface RunningCluster {
   state: ClusterState;
   controlPlane: ControlPlane;
+  topology?: Topology;
   stop(): Promise<void>;
+}
+
+export const nodeNames = (n: number): string[] => Array.from({ length: n }, (_, i) => `node-${i + 1}`);
+
+/** Removes what a crashed run of this cluster left behind; returns what it found. */
+export async function removeLeftovers(name: string): Promise<string> {
+  const found = await findLeftovers(name);
+  const count = found.namespaces.length + found.hostLinks.length + found.files.length;
+  if (count === 0) return '';
+  await destroyTopology(name);
+  return `${found.namespaces.length} network namespaces, ${found.hostLinks.length} host links, ${found.files.length} files`;
+}
+
+async function waitForNodesReady(cp: ControlPlane, names: string[], timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let notReady = names;
+  while (Date.now() < deadline) {
+    const list = await cp.client.list<Node>(R.nodes).catch(() => ({ items: [] as Node[] }));
+    const ready = new Set(list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
+    notReady = names.filter((n) => !ready.has(n));
+    if (notReady.length === 0) return [];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return notReady;
 }
 
 export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluster> {
@@ -26,37 +61,96 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
   saveConfig(cfg);
   rememberCluster(cfg.name, cfg.dataDir);
   const p = paths(cfg.dataDir);
-
-  let done = out.step(`Starting the control plane of "${cfg.name}"`);
-  const controlPlane = await startControlPlane(cfg, { advertiseIP: '127.0.0.1', log: out.log });
-  done(`API server ${controlPlane.url}`);
-
-  done = out.step('Writing the kubeconfig');
-  const entry = {
-    clusterName: cfg.name, server: controlPlane.url, caPem: controlPlane.pki.ca.certPem,
-    userName: cfg.name, certPem: controlPlane.pki.admin.certPem, keyPem: controlPlane.pki.admin.keyPem, contextName: cfg.name,
+  const stops: (() => Promise<unknown> | void)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.splice(0).reverse()) {
+      try { await s(); } catch (err) { out.log(`stopping: ${(err as Error).message}`); }
+    }
   };
-  writeFileSync(p.kubeconfig, renderKubeconfig(entry), { mode: 0o600 });
-  const userKubeconfig = kubeconfigPathForMerge();
-  await mergeKubeconfig(userKubeconfig, entry, { setCurrent: true });
-  done(userKubeconfig);
 
-  const state: ClusterState = {
-    name: cfg.name, pid: process.pid, dataDir: cfg.dataDir, apiServer: controlPlane.url,
-    kubeconfig: userKubeconfig, context: cfg.name, nodes: [], startedAt: new Date().toISOString(), ready: true,
-  };
-  writeState(state);
+  try {
+    let topology: Topology | undefined;
+    let lan: NetnsBroker | undefined;
+    if (cfg.nodes > 0) {
+      const leftovers = await removeLeftovers(cfg.name);
+      if (leftovers) out.info(` • Removed what an earlier run left behind: ${leftovers}`);
+      const done = out.step(`Creating ${cfg.nodes} nodes in network namespaces`);
+      topology = await createTopology({
+        clusterName: cfg.name, nodes: nodeNames(cfg.nodes), nodeNetwork: cfg.nodeNetwork || undefined,
+        clusterCIDR: cfg.clusterCIDR, serviceCIDR: cfg.serviceCIDR, mode: cfg.network,
+        loadBalancerPool: cfg.lbPool || undefined, routeHost: cfg.routeHost,
+      });
+      stops.push(() => destroyTopology(cfg.name));
+      done(`${topology.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}; ${cfg.network}`);
+      lan = await startNetnsBroker(topology.underlayNetns);
+      stops.push(() => lan!.stop());
+    }
 
-  let stopped = false;
-  return {
-    state,
-    controlPlane,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await controlPlane.stop();
-      await removeFromKubeconfig(userKubeconfig, cfg.name).catch(() => false);
-      clearState(cfg.dataDir);
-    },
-  };
+    let done = out.step(`Starting the control plane of "${cfg.name}"`);
+    const nodeIPs = new Map(topology?.nodes.map((n) => [n.name, n.ip]) ?? []);
+    let connector: NodeConnector | undefined;
+    const controlPlane = await startControlPlane(cfg, {
+      advertiseIP: topology?.gatewayIP ?? '127.0.0.1',
+      log: out.log,
+      connect: (r) => connector ? connector.connect(r) : Promise.reject(new Error('no nodes')),
+      upgrade: (r) => connector ? connector.upgrade(r) : Promise.reject(new Error('no nodes')),
+    });
+    stops.push(() => controlPlane.stop());
+    if (lan && topology) {
+      connector = new NodeConnector({ broker: lan, caPem: controlPlane.pki.ca.certPem, cert: controlPlane.pki.kubeletClient, nodeIP: (n) => nodeIPs.get(n) });
+      controlPlane.apiServer.attach(await lan.listenTcp(topology.gatewayIP, cfg.apiPort));
+    }
+    done(`API server ${controlPlane.url}${topology ? ` and https://${topology.gatewayIP}:${cfg.apiPort}` : ''}`);
+
+    let agents: NodeAgents | undefined;
+    if (topology && lan) {
+      const apiServer = `https://${topology.gatewayIP}:${cfg.apiPort}`;
+      await ensureSystemObjects(controlPlane.client, cfg, apiServer, topology.nodeNetwork);
+      done = out.step('Starting node agents');
+      agents = startNodeAgents(cfg, topology, controlPlane.pki, out.log);
+      stops.push(() => agents!.stop());
+      const informers = new InformerFactory(controlPlane.client, out.log);
+      const access = new ServiceAccess(cfg.name, informers, lan, out.log);
+      access.start();
+      informers.start();
+      stops.push(() => informers.stop());
+      stops.push(() => access.stop());
+      const notReady = await waitForNodesReady(controlPlane, topology.nodes.map((n) => n.name), 60_000);
+      if (notReady.length) throw new StartError(`nodes ${notReady.join(', ')} did not become Ready within 60s; their logs are in ${p.nodes}/<node>/agent.log`);
+      done(`${topology.nodes.length} nodes Ready`);
+    }
+
+    done = out.step('Writing the kubeconfig');
+    const entry = {
+      clusterName: cfg.name, server: controlPlane.url, caPem: controlPlane.pki.ca.certPem,
+      userName: cfg.name, certPem: controlPlane.pki.admin.certPem, keyPem: controlPlane.pki.admin.keyPem, contextName: cfg.name,
+    };
+    writeFileSync(p.kubeconfig, renderKubeconfig(entry), { mode: 0o600 });
+    const userKubeconfig = kubeconfigPathForMerge();
+    await mergeKubeconfig(userKubeconfig, entry, { setCurrent: true });
+    stops.push(() => removeFromKubeconfig(userKubeconfig, cfg.name).catch(() => false));
+    done(userKubeconfig);
+
+    const state: ClusterState = {
+      name: cfg.name, pid: process.pid, dataDir: cfg.dataDir, apiServer: controlPlane.url,
+      kubeconfig: userKubeconfig, context: cfg.name,
+      nodes: topology?.nodes.map((n) => ({ name: n.name, ip: n.ip, netns: n.netns })) ?? [],
+      startedAt: new Date().toISOString(), ready: true,
+    };
+    writeState(state);
+    stops.push(() => clearState(cfg.dataDir));
+
+    let stopped = false;
+    return {
+      state, controlPlane, topology,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await stopAll();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }

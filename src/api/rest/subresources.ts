@@ -99,7 +99,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
         conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
         pod.status.conditions = conds;
         return pod;
-      }, p.ctx());
+      }, p.ctx(), 'binding');
       return writeJson(res, 201, success(201));
     }
     case 'eviction': {

@@ -47,7 +47,8 @@ export function podResource(): ResourceDef {
       admitNewPod(o);
       o.status = { phase: 'Pending', qosClass: podQOSClass(o.spec) };
     },
-    prepareForUpdate: splitStatus,
+    // A binding writes spec.nodeName and the PodScheduled condition together.
+    prepareForUpdate: (o, old, subresource) => { if (subresource !== 'binding') splitStatus(o, old, subresource); },
     validate(o) {
       const errs = validatePod(o);
       if (list(record(o.spec).ephemeralContainers).length > 0) errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
