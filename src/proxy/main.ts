@@ -1,0 +1,117 @@
+// The kube-proxy process, run by the node agent for the image registry.k8s.io/kube-proxy in the
+// kube-system DaemonSet kube-proxy (hostNetwork: it programs its node's namespace). It takes
+// upstream's flags --hostname-override and --master, authenticates with its pod's service
+// account, reads its mode and cluster CIDR from the ConfigMap kube-system/kube-proxy (key
+// config.conf) and, when that ConfigMap changes mode, moves the node to the new mode.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { ConfigMap, EndpointSlice, Node, Service } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { inClusterConfig, SERVICE_ACCOUNT_DIR } from '../client/config.js';
+import { Informer } from '../client/informer.js';
+import { R } from '../client/resources.js';
+import { createProxier, resolveMode, type Proxier } from './index.js';
+
+const log = (line: string) => process.stdout.write(`I${new Date().toISOString()} ${line}\n`);
+const logError = (line: string) => process.stdout.write(`E${new Date().toISOString()} ${line}\n`);
+
+function flag(name: string): string | undefined {
+  for (let i = 2; i < process.argv.length; i++) {
+    const a = process.argv[i];
+    if (a === `--${name}`) return process.argv[i + 1];
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+interface ProxyConfig { mode: string; clusterCIDR?: string }
+
+function parseConfig(cm: ConfigMap | undefined): ProxyConfig {
+  const text = cm?.data?.['config.conf'];
+  if (!text) return { mode: '' };
+  const c = parseYaml(text) as { mode?: string; clusterCIDR?: string } | null;
+  return { mode: c?.mode ?? '', clusterCIDR: c?.clusterCIDR || undefined };
+}
+
+function client(): ApiClient {
+  const master = flag('master');
+  if (!master) return new ApiClient({ ...inClusterConfig(), userAgent: 'kube-proxy/v1.32.0 (knit)' });
+  const dir = process.env.KNIT_SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR;
+  return new ApiClient({ server: master, caPem: readFileSync(`${dir}/ca.crt`, 'utf8'), tokenFile: `${dir}/token`, userAgent: 'kube-proxy/v1.32.0 (knit)' });
+}
+
+async function main(): Promise<void> {
+  const nodeName = flag('hostname-override') ?? process.env.NODE_NAME;
+  if (!nodeName) throw new Error('--hostname-override is required');
+  const api = client();
+  const configMaps = new Informer<ConfigMap>(api, R.configmaps, { namespace: 'kube-system', fieldSelector: 'metadata.name=kube-proxy' });
+  const nodes = new Informer<Node>(api, R.nodes, { fieldSelector: `metadata.name=${nodeName}` });
+  const services = new Informer<Service>(api, R.services);
+  const slices = new Informer<EndpointSlice>(api, R.endpointslices);
+  const informers = [configMaps, nodes, services, slices];
+  for (const i of informers) i.start();
+  await Promise.all([configMaps.waitForSync(), nodes.waitForSync()]);
+
+  const node = nodes.get(undefined, nodeName);
+  const nodeIPs = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  if (nodeIPs.length === 0) throw new Error(`node ${nodeName} has no InternalIP`);
+  let config = parseConfig(configMaps.get('kube-system', 'kube-proxy'));
+  await resolveMode(config.mode);
+  log(`Using node IP ${nodeIPs.join(',')} for node ${nodeName}`);
+
+  let proxier: Proxier | undefined;
+  const start = async () => {
+    const p = await createProxier({ mode: config.mode, nodeName, nodeIPs, clusterCIDR: config.clusterCIDR });
+    for (const s of services.list()) p.onServiceAdd(s);
+    for (const s of slices.list()) p.onEndpointSliceAdd(s);
+    const n = nodes.get(undefined, nodeName);
+    if (n) p.onNodeAdd(n);
+    if (services.hasSynced() && slices.hasSynced()) p.setInitialized();
+    return p;
+  };
+  proxier = await start();
+  services.addHandler({ add: (s) => proxier?.onServiceAdd(s), update: (o, s) => proxier?.onServiceUpdate(o, s), delete: (s) => proxier?.onServiceDelete(s) });
+  slices.addHandler({ add: (s) => proxier?.onEndpointSliceAdd(s), update: (o, s) => proxier?.onEndpointSliceUpdate(o, s), delete: (s) => proxier?.onEndpointSliceDelete(s) });
+  nodes.addHandler({ add: (n) => proxier?.onNodeAdd(n), update: (o, n) => proxier?.onNodeUpdate(o, n), delete: (n) => proxier?.onNodeDelete(n) });
+  await Promise.all([services.waitForSync(), slices.waitForSync()]);
+  proxier.setInitialized();
+
+  // A new mode in the ConfigMap: stop this proxier and start one for the new mode, which removes the old rules.
+  let switching: Promise<unknown> = Promise.resolve();
+  configMaps.addHandler({
+    update: (_o, cm) => {
+      const next = parseConfig(cm);
+      if (next.mode === config.mode && next.clusterCIDR === config.clusterCIDR) return;
+      switching = switching.then(async () => {
+        try {
+          await resolveMode(next.mode);
+        } catch (err) {
+          logError(`${(err as Error).message}; keeping mode ${JSON.stringify(config.mode || 'iptables')}`);
+          return;
+        }
+        log(`kube-proxy configuration changed: mode ${JSON.stringify(config.mode)} -> ${JSON.stringify(next.mode)}`);
+        config = next;
+        const old = proxier;
+        proxier = undefined;
+        await old?.stop();
+        proxier = await start();
+      }).catch((err) => logError(`switching mode: ${(err as Error).message}`));
+    },
+  });
+
+  const stop = async () => {
+    await switching;
+    await proxier?.stop();
+    await Promise.all(informers.map((i) => i.stop()));
+    api.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+main().catch((err) => {
+  logError(`${(err as Error).message}`);
+  process.exit(1);
+});
