@@ -10,6 +10,7 @@ import { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKu
 import { startNetnsBroker, type NetnsBroker } from '../platform/index.js';
 import { type ClusterConfig, paths, saveConfig } from './config.js';
 import { startControlPlane, StartError, type ControlPlane } from './controlplane.js';
+import { ensureSystemNeeds } from './needs.js';
 import { NodeConnector } from './nodeproxy.js';
 import { startNodeAgents, type NodeAgents } from './nodes.js';
 import { ServiceAccess } from './serviceaccess.js';
@@ -72,6 +73,7 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
     let topology: Topology | undefined;
     let lan: NetnsBroker | undefined;
     if (cfg.nodes > 0) {
+      ensureSystemNeeds(out.info);
       const leftovers = await removeLeftovers(cfg.name);
       if (leftovers) out.info(` • Removed what an earlier run left behind: ${leftovers}`);
       const done = out.step(`Creating ${cfg.nodes} nodes in network namespaces`);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine for knit: the system tools the cluster uses (and the test
+# and benchmark tools), the npm packages, and the build. Safe to run again. Needs root for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tools knit runs (iproute2, iptables, nftables, conntrack, busybox, curl, nginx, util-linux for
+# nsenter/script), and what the tests and benchmarks use (dig, etcd, dnsperf, unbound).
+need=(iproute2 iptables nftables conntrack busybox curl nginx-light util-linux procps dnsutils etcd-server dnsperf unbound)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Services that packages start on install (where an init system runs) are not knit's: keep them off.
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+npm run build
