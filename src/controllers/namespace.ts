@@ -1,6 +1,7 @@
 // Namespace controller: when a namespace is being deleted, deletes everything in it, waits until
-// it is all gone (pods may take their grace period), then removes the "kubernetes" finalizer so
-// the API server deletes the namespace.
+// it is all gone (pods may take their grace period, finalizers their owners), reporting what is
+// left in upstream's status conditions, then removes the "kubernetes" finalizer so the API server
+// deletes the namespace.
 
 import { isApiError } from '../api/errors.js';
 import type { KubeList, Namespace } from '../api/types.js';
@@ -40,17 +41,28 @@ export class NamespaceController implements Controller {
     if (!ns?.metadata.deletionTimestamp) return;
     if (!(ns.spec?.finalizers ?? []).includes('kubernetes')) return;
     const client = this.ctx.client;
-    let remaining = 0;
+    const remaining: RemainingContent = { byResource: new Map(), byFinalizer: new Map(), unexpected: [] };
     for (const ref of NAMESPACED) {
       try {
         await client.request('DELETE', pathOf(ref, name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
-        const left = await client.request<KubeList>('GET', pathOf(ref, name), { query: { limit: 1 } });
-        remaining += left.items.length;
+        const left = await client.request<KubeList>('GET', pathOf(ref, name));
+        if (left.items.length === 0) continue;
+        remaining.byResource.set(`${ref.plural}.${ref.group}`, left.items.length);
+        let finalized = false;
+        for (const item of left.items) {
+          for (const f of item.metadata.finalizers ?? []) {
+            remaining.byFinalizer.set(f, (remaining.byFinalizer.get(f) ?? 0) + 1);
+            finalized = true;
+          }
+        }
+        // Pods may be waiting out their grace period; anything else left without a finalizer is unexpected.
+        if (!finalized && ref !== R.pods) remaining.unexpected.push(`unexpected items still remain in namespace: ${name} for gvr: ${ref.group}/${ref.version}, Resource=${ref.plural}`);
       } catch (err) {
         if (!isApiError(err, 'NotFound')) throw err;
       }
     }
-    if (remaining > 0) {
+    await this.reportConditions(ns, remaining);
+    if (remaining.byResource.size > 0) {
       this.queue.addAfter(name, 500);
       return;
     }
@@ -62,4 +74,58 @@ export class NamespaceController implements Controller {
       if (!isApiError(err, 'NotFound')) throw err;
     }
   }
+
+  /** Upstream's deletion conditions, so `kubectl describe ns` says what a Terminating namespace waits for. */
+  private async reportConditions(ns: Namespace, remaining: RemainingContent): Promise<void> {
+    const conditions = deletionConditions(remaining);
+    const old = (ns.status?.conditions ?? []) as (Condition & { lastTransitionTime?: string })[];
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    let changed = false;
+    const next = conditions.map((c) => {
+      const prev = old.find((o) => o.type === c.type);
+      if (prev && prev.status === c.status && prev.reason === c.reason && prev.message === c.message) return prev;
+      changed = true;
+      return { ...c, lastTransitionTime: now };
+    });
+    if (!changed) return;
+    try {
+      await this.ctx.client.updateStatus(R.namespaces, { ...ns, status: { ...ns.status, conditions: next } });
+    } catch (err) {
+      // A stale copy or a namespace already gone: the next pass reports again.
+      if (!isApiError(err, 'Conflict') && !isApiError(err, 'NotFound')) throw err;
+    }
+  }
+}
+
+interface RemainingContent {
+  /** "<plural>.<group>" -> items left. */
+  byResource: Map<string, number>;
+  byFinalizer: Map<string, number>;
+  unexpected: string[];
+}
+
+interface Condition {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+/** The five conditions the namespace deleter keeps, each "ok" unless something is left. */
+function deletionConditions(r: RemainingContent): Condition[] {
+  const ok = (type: string, reason: string, message: string): Condition => ({ type, status: 'False', reason, message });
+  const counted = (m: Map<string, number>, what: (k: string, n: number) => string) => [...m].map(([k, n]) => what(k, n)).sort().join(', ');
+  return [
+    ok('NamespaceDeletionDiscoveryFailure', 'ResourcesDiscovered', 'All resources successfully discovered'),
+    ok('NamespaceDeletionGroupVersionParsingFailure', 'ParsedGroupVersions', 'All legacy kube types successfully parsed'),
+    r.unexpected.length
+      ? { type: 'NamespaceDeletionContentFailure', status: 'True', reason: 'ContentDeletionFailed', message: `Failed to delete all resource types, ${r.unexpected.length} remaining: ${r.unexpected.length === 1 ? r.unexpected[0] : `[${r.unexpected.join(', ')}]`}` }
+      : ok('NamespaceDeletionContentFailure', 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'),
+    r.byResource.size
+      ? { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${counted(r.byResource, (k, n) => `${k} has ${n} resource instances`)}` }
+      : ok('NamespaceContentRemaining', 'ContentRemoved', 'All content successfully removed'),
+    r.byFinalizer.size
+      ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${counted(r.byFinalizer, (k, n) => `${k} in ${n} resource instances`)}` }
+      : ok('NamespaceFinalizersRemaining', 'ContentHasNoFinalizers', 'All content-preserving finalizers finished'),
+  ];
 }

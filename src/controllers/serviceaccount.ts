@@ -10,6 +10,10 @@ import { WorkQueue } from '../client/workqueue.js';
 import type { Controller, ControllerContext } from './common.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+/** The annotation upstream's publisher keeps on the ConfigMap, in its words. */
+const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
+const DESCRIPTION = 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. '
+  + 'No other usage is guaranteed across distributions of Kubernetes clusters.';
 
 export class ServiceAccountController implements Controller {
   readonly name = 'serviceaccount-controller';
@@ -54,13 +58,16 @@ export class ServiceAccountController implements Controller {
       await this.ensure(R.serviceaccounts, { metadata: { name: 'default', namespace } });
     }
     const cm = this.configMaps.get(namespace, ROOT_CA_CONFIGMAP);
+    const data = { 'ca.crt': this.caPem };
     if (!cm) {
       await this.ensure(R.configmaps, {
-        metadata: { name: ROOT_CA_CONFIGMAP, namespace },
-        data: { 'ca.crt': this.caPem },
+        metadata: { name: ROOT_CA_CONFIGMAP, namespace, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } },
+        data,
       });
-    } else if (cm.data?.['ca.crt'] !== this.caPem) {
-      await this.ctx.client.patch(R.configmaps, namespace, ROOT_CA_CONFIGMAP, { data: { 'ca.crt': this.caPem } });
+    } else if (JSON.stringify(cm.data) !== JSON.stringify(data) || !cm.metadata.annotations?.[DESCRIPTION_ANNOTATION]) {
+      // Exactly the CA, and the description: whatever else was edited in goes.
+      const fixed = { ...cm, metadata: { ...cm.metadata, annotations: { ...cm.metadata.annotations, [DESCRIPTION_ANNOTATION]: DESCRIPTION } }, data };
+      await this.ctx.client.update(R.configmaps, fixed);
     }
   }
 }

@@ -74,7 +74,16 @@ export function parseYaml(input: Buffer | string): ParsedYaml {
     throw new YamlError(`error converting YAML to JSON: yaml: line ${line}: ${message}`);
   }
   const dups = duplicateKeys(doc, lines);
-  const value = stringifyKeys(doc.toJS({ maxAliasCount: 10000 }));
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 10000 });
+  } catch (e) {
+    // An alias whose anchor was never defined ("*a"): go-yaml's words.
+    const anchor = /Unresolved alias[^:]*: \*?([^\s]+)/i.exec((e as Error).message)?.[1];
+    if (anchor) throw new YamlError(`error converting YAML to JSON: yaml: unknown anchor '${anchor.replace(/^\*/, '')}' referenced`);
+    throw new YamlError(`error converting YAML to JSON: yaml: ${(e as Error).message}`);
+  }
+  const value = stringifyKeys(js);
   return {
     value,
     duplicateError: dups.length ? `error converting YAML to JSON: yaml: unmarshal errors:\n  ${dups.join('\n  ')}` : undefined,

@@ -77,6 +77,9 @@ function comparable(obj: KubeObject): string {
 
 const grOf = (def: ResourceDef) => ({ group: def.group, resource: def.plural });
 
+/** Namespaces the NamespaceLifecycle admission plugin never lets go. */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
 /** A Namespace also waits for its spec.finalizers (the namespace controller's "kubernetes"). */
 function hasPendingFinalizers(def: ResourceDef, obj: KubeObject): boolean {
   if ((obj.metadata.finalizers ?? []).length > 0) return true;
@@ -152,12 +155,15 @@ export class Registry {
     });
   }
 
-  private async checkNamespace(def: ResourceDef, namespace: string | undefined, ctx: WriteContext): Promise<void> {
+  private async checkNamespace(def: ResourceDef, namespace: string | undefined, name: string, ctx: WriteContext): Promise<void> {
     if (!def.namespaced || !namespace) return;
     const ns = await ctx.get('', 'namespaces', undefined, namespace);
     if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
     if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') {
-      throw errors.forbidden(grOf(def), '', `unable to create new content in namespace ${namespace} because it is being terminated`);
+      // Upstream's NamespaceLifecycle admission: Forbidden, with a NamespaceTerminating cause.
+      const err = errors.forbidden(grOf(def), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      err.status.details = { ...err.status.details, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] };
+      throw err;
     }
   }
 
@@ -193,7 +199,7 @@ export class Registry {
     def.prepareForCreate?.(obj);
     const errs = [...this.validateMeta(obj, def), ...(def.validate?.(obj) ?? [])];
     if (errs.length) this.invalid(def, meta.name ?? meta.generateName ?? '', errs);
-    await this.checkNamespace(def, meta.namespace, ctx);
+    await this.checkNamespace(def, meta.namespace, generated ? '' : meta.name!, ctx);
     const tracked = this.trackFields && !ctx.applied ? this.trackFields(undefined, obj, def, ctx) : obj;
     if (tracked !== obj) obj.metadata.managedFields = tracked.metadata.managedFields;
 
@@ -319,6 +325,9 @@ export class Registry {
   }
 
   async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, _ctx: WriteContext): Promise<DeleteResult> {
+    if (def.group === '' && def.kind === 'Namespace' && IMMORTAL_NAMESPACES.has(name)) {
+      throw errors.forbidden(grOf(def), name, 'this namespace may not be deleted');
+    }
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(def, namespace, name);
       const meta = current.metadata;

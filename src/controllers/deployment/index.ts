@@ -11,7 +11,7 @@ import { keyOf, splitKey, type Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { computeHash, controllerRef, nowRfc3339, ownerRefTo, templatesEqualIgnoringHash, type Controller, type ControllerContext } from '../common.js';
-import { maxSurgeOf, maxUnavailableOf, newReplicaSetReplicas, oldReplicaSetScaleDowns } from './rollout.js';
+import { isScalingEvent, maxSurgeOf, maxUnavailableOf, newReplicaSetReplicas, oldReplicaSetScaleDowns, scaleEventSizes } from './rollout.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const DESIRED = 'deployment.kubernetes.io/desired-replicas';
@@ -98,8 +98,15 @@ export class DeploymentController implements Controller {
     const newRS = all.find((rs) => templatesEqualIgnoringHash(rs.spec.template, d.spec.template));
     const old = all.filter((rs) => rs !== newRS);
 
-    if (d.spec.paused) {
-      await this.syncStatus(d, all, newRS);
+    // A paused deployment, or one whose replica count changed (kubectl scale), only resizes.
+    const resize = d.spec.paused || isScalingEvent(d, all) ? scaleEventSizes(d, newRS, old) : [];
+    if (d.spec.paused || resize.length > 0) {
+      let resized = all;
+      for (const { rs, to } of resize) {
+        const scaled = await this.scale(d, rs, to);
+        resized = resized.map((x) => (x === rs ? scaled : x));
+      }
+      await this.syncStatus(d, resized, resized.find((rs) => rs.metadata.uid === newRS?.metadata.uid));
       return;
     }
     if (d.spec.strategy?.type === 'Recreate') await this.recreate(d, all, old, newRS);
@@ -200,12 +207,14 @@ export class DeploymentController implements Controller {
 
   private async scale(d: Deployment, rs: ReplicaSet, to: number): Promise<ReplicaSet> {
     const from = rs.spec.replicas ?? 0;
-    if (from === to) return rs;
+    const annotations = { [DESIRED]: String(d.spec.replicas ?? 1), [MAX_REPLICAS]: String((d.spec.replicas ?? 1) + maxSurgeOf(d)) };
+    const annotated = Object.entries(annotations).every(([k, v]) => rs.metadata.annotations?.[k] === v);
+    if (from === to && annotated) return rs;
     const updated = await this.ctx.client.patch<ReplicaSet>(R.replicasets, rs.metadata.namespace, rs.metadata.name!, {
-      metadata: { annotations: { [DESIRED]: String(d.spec.replicas ?? 1), [MAX_REPLICAS]: String((d.spec.replicas ?? 1) + maxSurgeOf(d)) } },
+      metadata: { annotations },
       spec: { replicas: to },
     });
-    this.event(d, 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`);
+    if (from !== to) this.event(d, 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`);
     return updated;
   }
 

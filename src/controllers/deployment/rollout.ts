@@ -80,3 +80,61 @@ export function oldReplicaSetScaleDowns(d: Deployment, all: ReplicaSet[], old: R
   }
   return byAge.filter((rs) => target.get(rs)! !== specReplicas(rs)).map((rs) => ({ rs, to: target.get(rs)! }));
 }
+
+const DESIRED = 'deployment.kubernetes.io/desired-replicas';
+const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
+const annotatedCount = (rs: ReplicaSet, key: string): number | undefined => {
+  const v = rs.metadata.annotations?.[key];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+};
+const created = (rs: ReplicaSet) => Date.parse(rs.metadata.creationTimestamp ?? '') || 0;
+
+/** A ReplicaSet sized for another replica count than the deployment's: `kubectl scale` happened. */
+export function isScalingEvent(d: Deployment, all: ReplicaSet[]): boolean {
+  return all.some((rs) => {
+    const desired = annotatedCount(rs, DESIRED);
+    return specReplicas(rs) > 0 && desired !== undefined && desired !== (d.spec.replicas ?? 1);
+  });
+}
+
+/**
+ * The target sizes after a scaling event (upstream's scale()): a lone active (or else the newest)
+ * ReplicaSet takes the whole count; old ones go to zero once the new one is saturated; otherwise,
+ * in a rolling update, every active ReplicaSet grows or shrinks in proportion to its share.
+ */
+export function scaleEventSizes(d: Deployment, newRS: ReplicaSet | undefined, old: ReplicaSet[]): ScaleDown[] {
+  const replicas = d.spec.replicas ?? 1;
+  const all = newRS ? [...old, newRS] : old;
+  const active = all.filter((rs) => specReplicas(rs) > 0);
+  if (active.length <= 1) {
+    const newestOld = [...old].sort((a, b) => created(b) - created(a))[0];
+    const target = active[0] ?? newRS ?? newestOld;
+    return target && specReplicas(target) !== replicas ? [{ rs: target, to: replicas }] : [];
+  }
+  if (newRS && specReplicas(newRS) === replicas && annotatedCount(newRS, DESIRED) === replicas && available(newRS) === replicas) {
+    return old.filter((rs) => specReplicas(rs) > 0).map((rs) => ({ rs, to: 0 }));
+  }
+  if (d.spec.strategy?.type === 'Recreate') return [];
+  const allowed = replicas > 0 ? replicas + maxSurgeOf(d) : 0;
+  const toAdd = allowed - active.reduce((n, rs) => n + specReplicas(rs), 0);
+  // Growing favours the largest (then newest) sets, shrinking the largest (then oldest).
+  const order = [...active].sort((a, b) => specReplicas(b) - specReplicas(a) || (toAdd > 0 ? created(b) - created(a) : created(a) - created(b)));
+  let added = 0;
+  const sizes = order.map((rs) => {
+    if (toAdd === 0 || toAdd === added) return specReplicas(rs);
+    const share = fractionOf(d, rs, allowed);
+    const proportion = toAdd > 0 ? Math.min(share, toAdd - added) : Math.max(share, toAdd - added);
+    added += proportion;
+    return specReplicas(rs) + proportion;
+  });
+  // What rounding left over goes to (or comes from) the first, largest set.
+  if (sizes.length && toAdd !== 0) sizes[0] = Math.max(0, sizes[0] + toAdd - added);
+  return order.map((rs, i) => ({ rs, to: sizes[i] })).filter((s) => s.to !== specReplicas(s.rs) || annotatedCount(s.rs, DESIRED) !== replicas);
+}
+
+/** How many replicas rs gains (or loses) when the deployment's maximum becomes allowed. */
+function fractionOf(d: Deployment, rs: ReplicaSet, allowed: number): number {
+  if ((d.spec.replicas ?? 1) === 0) return -specReplicas(rs);
+  const before = annotatedCount(rs, MAX_REPLICAS) || d.status?.replicas || specReplicas(rs);
+  return Math.round((specReplicas(rs) * allowed) / before) - specReplicas(rs);
+}
