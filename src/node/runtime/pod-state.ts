@@ -1,0 +1,46 @@
+// pod.json: what a pod worker keeps on disk so that a restarted agent carries on where the last
+// one stopped (restart counts, back-off, the runs and what exec needs).
+
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from '../../api/types.js';
+import type { BackoffEntry } from './backoff.js';
+import type { PodAddresses } from './env.js';
+import type { ContainerRecord } from './types.js';
+
+/** Per container: what exec needs and what the current run was made from. */
+export interface RunInfo {
+  env: Record<string, string>;
+  cwd: string;
+  hash: string;
+}
+
+export interface PodState {
+  pod: Pod;
+  addresses: PodAddresses;
+  netns: string;
+  startTime: string;
+  records: ContainerRecord[];
+  runInfo: Record<string, RunInfo>;
+  backoff: Record<string, BackoffEntry>;
+  /** active, finished (Succeeded/Failed) or killed. */
+  phase: 'active' | 'finished' | 'killed';
+}
+
+export function writePodState(podDir: string, state: PodState): void {
+  const file = join(podDir, 'pod.json');
+  try {
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
+  } catch {
+    // the pod directory is gone: the pod was removed
+  }
+}
+
+export function readPodState(podDir: string): PodState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(podDir, 'pod.json'), 'utf8')) as PodState;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,537 @@
+// One pod's life on the node, as the kubelet's pod worker and kuberuntime drive it: the sandbox,
+// init containers in order, then the app containers with the restart policy and crash-loop
+// back-off, probes, and graceful termination.
+
+import { readFileSync, rmSync } from 'node:fs';
+import type { Container, Pod, Probe, Service } from '../../api/types.js';
+import { InvalidImageNameError } from '../../images/index.js';
+import { Backoff, goSeconds } from './backoff.js';
+import { ContainerProbes } from './container-probes.js';
+import { containerHash, logPath, prepareContainer, stateDir } from './container-spec.js';
+import { formatResolvConf, podDnsConfig } from './dns.js';
+import { ContainerConfigError, type EnvSourceResolver, type PodAddresses } from './env.js';
+import { podHostnameAndDomain, podHostsFile } from './hosts.js';
+import type { NetworkProbe, ProbeKind, ProbeOutcome } from './probe.js';
+import { readPodState, writePodState, type PodState, type RunInfo } from './pod-state.js';
+import { isSameProcess, signalTree } from './procfs.js';
+import { PodSandbox, removeSandboxFiles } from './sandbox.js';
+import type { ShimRun } from './shim/protocol.js';
+import { generatePodStatus } from './status.js';
+import type { ContainerRecord, ContainerRun, RuntimeEvent } from './types.js';
+
+const RETRY_MS = 10_000;
+const EPOCH = new Date(0).toISOString();
+
+/** What a pod worker needs from the runtime around it. */
+export interface WorkerContext {
+  /** hostNetwork pods see the node's hostname: the node's name. */
+  nodeName: string;
+  toolsDir: string;
+  socketPath(uid: string): string;
+  clusterDNS: string[];
+  clusterDomain: string;
+  /** The node's resolv.conf and hosts text (read when a sandbox is made). */
+  hostResolvConf(): string | undefined;
+  hostHosts(): string;
+  /** The node's namespace when the agent runs outside it (hostNetwork pods and probes go there). */
+  nodeNetns?: string;
+  services(): Service[];
+  resolver: EnvSourceResolver;
+  probeNetwork(probe: NetworkProbe): Promise<ProbeOutcome>;
+  event(e: RuntimeEvent): void;
+  statusChanged(uid: string): void;
+  /** Counts one occurrence for the runtime's metrics. */
+  count(name: string, labels: Record<string, string>): void;
+}
+
+function shouldRestart(pod: Pod, exitCode: number | undefined): boolean {
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+}
+
+export class PodWorker {
+  readonly uid: string;
+  sandbox?: PodSandbox;
+  /** active: running its containers; finished: Succeeded/Failed, nothing left to run; killed: terminated by kill(). */
+  phase: PodState['phase'] = 'active';
+  readonly records = new Map<string, ContainerRecord>();
+  readonly runInfo = new Map<string, RunInfo>();
+  private readonly backoff = new Backoff();
+  private readonly probes = new ContainerProbes({
+    pod: () => this.pod,
+    addresses: () => this.addresses,
+    execTarget: (name) => {
+      const info = this.runInfo.get(name);
+      return info && this.sandbox?.alive() ? { pid: this.sandbox.shimPid, env: info.env, cwd: info.cwd } : undefined;
+    },
+    probeNetwork: (p) => this.ctx.probeNetwork(p),
+    count: (name, labels) => this.ctx.count(name, labels),
+    event: (c, type, reason, message) => this.event(c, type, reason, message),
+    onResult: (c, r, runId, kind, ok) => this.onProbeResult(c, r, runId, kind, ok),
+  });
+  private readonly pendingExits = new Map<string, ShimRun>();
+  private readonly exitWaiters = new Map<string, () => void>();
+  private readonly backoffReported = new Map<string, number>();
+  private watch?: { close(): void };
+  private timer?: NodeJS.Timeout;
+  private timerDue = Infinity;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    public pod: Pod,
+    public addresses: PodAddresses,
+    readonly netns: string,
+    readonly podDir: string,
+    readonly startTime = new Date().toISOString(),
+  ) {
+    this.uid = pod.metadata.uid ?? '';
+  }
+
+  // ---- scheduling ----
+
+  /** Runs a sync after `ms` (the earliest request wins); syncs never overlap. */
+  scheduleSync(ms = 0): void {
+    if (this.stopped || this.phase !== 'active') return;
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
+    clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Infinity;
+      this.chain = this.chain.then(() => this.sync()).catch((err: Error) => {
+        this.podEvent('Warning', 'FailedSync', `error determining status: ${err.message}`);
+        this.scheduleSync(RETRY_MS);
+      });
+    }, ms);
+  }
+
+  /** Waits for the sync in progress, if any. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Stops timers, probes and the exit watch; containers keep running (agent shutdown). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.probes.stopAll();
+    this.watch?.close();
+    this.watch = undefined;
+  }
+
+  // ---- events ----
+
+  private fieldPath(c: Container): string {
+    const init = (this.pod.spec.initContainers ?? []).some((i) => i.name === c.name);
+    return `spec.${init ? 'initContainers' : 'containers'}{${c.name}}`;
+  }
+
+  private podRef() {
+    return { namespace: this.pod.metadata.namespace ?? 'default', name: this.pod.metadata.name ?? '', uid: this.uid };
+  }
+
+  private podEvent(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.ctx.event({ pod: this.podRef(), type, reason, message });
+  }
+
+  private event(c: Container, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.ctx.event({ pod: this.podRef(), fieldPath: this.fieldPath(c), type, reason, message });
+  }
+
+  /** format.Pod: name_namespace(uid) */
+  private podDescription(): string {
+    return `${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`;
+  }
+
+  private changed(): void {
+    this.persist();
+    this.ctx.statusChanged(this.uid);
+  }
+
+  // ---- the sync loop ----
+
+  private specs(): { c: Container; init: boolean }[] {
+    return [...(this.pod.spec.initContainers ?? []).map((c) => ({ c, init: true })), ...this.pod.spec.containers.map((c) => ({ c, init: false }))];
+  }
+
+  private record(c: Container, init: boolean): ContainerRecord {
+    let r = this.records.get(c.name);
+    if (!r) {
+      r = { name: c.name, init, restartCount: 0, started: false, ready: false };
+      this.records.set(c.name, r);
+    }
+    return r;
+  }
+
+  status() {
+    return generatePodStatus(this.pod, {
+      records: this.records,
+      podIPs: this.addresses.podIPs,
+      hostIPs: this.addresses.hostIPs,
+      startTime: this.startTime,
+      sandboxReady: this.phase === 'active' && !!this.sandbox?.alive(),
+      terminal: this.phase !== 'active',
+    });
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped || this.phase !== 'active') return;
+    if (!(await this.ensureSandbox())) return;
+    const phase = this.status().phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return this.finish();
+
+    for (const c of this.pod.spec.initContainers ?? []) {
+      const run = this.records.get(c.name)?.current;
+      if (run?.state === 'exited' && run.exitCode === 0) continue;
+      if (run?.state !== 'running') await this.startOrBackOff(c, true);
+      return;
+    }
+    for (const c of this.pod.spec.containers) {
+      const run = this.records.get(c.name)?.current;
+      if (run?.state === 'running') {
+        if (this.runInfo.get(c.name)?.hash !== containerHash(c)) await this.killContainer(c, `Container ${c.name} definition changed, will be restarted`);
+        continue;
+      }
+      if (run?.state === 'exited' && !shouldRestart(this.pod, run.exitCode)) continue;
+      await this.startOrBackOff(c, false);
+    }
+  }
+
+  /** A pod that reached Succeeded or Failed: nothing will run again; the sandbox goes. */
+  private async finish(): Promise<void> {
+    this.phase = 'finished';
+    this.probes.stopAll();
+    this.watch?.close();
+    this.watch = undefined;
+    await this.sandbox?.destroy();
+    this.changed();
+  }
+
+  /** The UTS name: the pod's hostname (its FQDN with setHostnameAsFQDN), the node's for hostNetwork. */
+  private hostname(): string {
+    if (this.pod.spec.hostNetwork) return this.ctx.nodeName;
+    const { hostname, domain } = podHostnameAndDomain(this.pod, this.ctx.clusterDomain);
+    return this.pod.spec.setHostnameAsFQDN && domain ? `${hostname}.${domain}` : hostname;
+  }
+
+  private async ensureSandbox(): Promise<boolean> {
+    if (this.sandbox?.alive()) {
+      if (!this.watch) this.startWatch(this.sandbox);
+      return true;
+    }
+    if (this.sandbox) {
+      this.podEvent('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      this.abandonRuns();
+      await removeSandboxFiles(this.sandbox.record);
+      this.sandbox = undefined;
+    }
+    const dns = podDnsConfig(this.pod, { clusterDNS: this.ctx.clusterDNS, clusterDomain: this.ctx.clusterDomain, hostResolvConf: this.ctx.hostResolvConf(), nodeIPs: this.addresses.hostIPs });
+    for (const w of dns.warnings) this.podEvent('Warning', w.reason, w.message);
+    try {
+      this.sandbox = await PodSandbox.create({
+        podUid: this.uid,
+        podDir: this.podDir,
+        socketPath: this.ctx.socketPath(this.uid),
+        hostname: this.hostname(),
+        resolvConf: formatResolvConf(dns.conf),
+        hosts: podHostsFile(this.pod, this.addresses.podIPs, this.ctx.clusterDomain, this.ctx.hostHosts()),
+        netns: this.netns,
+        hostNetwork: this.pod.spec.hostNetwork ? { nodeNetns: this.ctx.nodeNetns } : undefined,
+      });
+    } catch (err) {
+      this.podEvent('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      this.scheduleSync(RETRY_MS);
+      this.changed();
+      return false;
+    }
+    this.startWatch(this.sandbox);
+    this.changed();
+    return true;
+  }
+
+  /** The shim is gone: its runs are lost; kill what it left behind and run init containers again. */
+  private abandonRuns(): void {
+    for (const r of this.records.values()) {
+      const run = r.current;
+      if (run?.state !== 'running') continue;
+      try {
+        const pid = JSON.parse(readFileSync(`${stateDir(this.podDir, r.name, run.attempt)}/pid.json`, 'utf8')) as { pid: number; startTime?: number };
+        if (isSameProcess(pid.pid, pid.startTime)) signalTree(pid.pid, 'SIGKILL');
+      } catch {
+        // no pid recorded
+      }
+      r.current = { ...run, state: 'exited', exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: new Date().toISOString() };
+      this.probes.stop(r.name);
+    }
+    for (const c of this.pod.spec.initContainers ?? []) {
+      const r = this.records.get(c.name);
+      if (r?.current) {
+        r.previous = r.current;
+        r.current = undefined;
+      }
+    }
+  }
+
+  private startWatch(sandbox: PodSandbox): void {
+    this.watch?.close();
+    this.watch = sandbox.client.watch(
+      // Exits that happened while no one watched (an agent restart).
+      (runs) => { for (const run of runs) if (run.state === 'exited' && this.records.get(run.name)?.current?.id === run.id) this.onExit(run); },
+      (run) => this.onExit(run),
+      () => {
+        this.watch = undefined;
+        this.scheduleSync(0);
+      },
+    );
+  }
+
+  private onExit(run: ShimRun): void {
+    const exited: ContainerRun = { id: run.id, attempt: run.attempt, state: 'exited', pid: run.pid, startedAt: run.startedAt, finishedAt: run.finishedAt, exitCode: run.exitCode, reason: run.reason, message: run.message };
+    const r = this.records.get(run.name);
+    if (r?.current?.id === run.id) {
+      if (r.current.state === 'exited') return;
+      r.current = exited;
+      r.ready = false;
+      r.started = false;
+      this.probes.stop(run.name);
+    } else if (r?.previous?.id === run.id) {
+      r.previous = exited;
+    } else {
+      // A run whose start reply has not arrived yet (it ended at once).
+      this.pendingExits.set(run.id, run);
+      return;
+    }
+    this.exitWaiters.get(run.id)?.();
+    this.changed();
+    this.scheduleSync(0);
+  }
+
+  // ---- starting containers ----
+
+  private async startOrBackOff(c: Container, init: boolean): Promise<void> {
+    const r = this.record(c, init);
+    const last = r.current;
+    const now = Date.now();
+    if (last?.state === 'exited') {
+      const finished = Date.parse(last.finishedAt ?? last.startedAt);
+      if (this.backoff.isInBackOffSince(c.name, finished, now)) {
+        const delay = this.backoff.get(c.name);
+        r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${goSeconds(delay)} restarting failed container=${c.name} pod=${this.podDescription()}` };
+        if (this.backoffReported.get(c.name) !== finished) {
+          this.backoffReported.set(c.name, finished);
+          this.event(c, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.podDescription()}`);
+        }
+        this.scheduleSync(this.backoff.readyAt(c.name, finished) - now);
+        this.changed();
+        return;
+      }
+      this.backoff.next(c.name, finished, now);
+    }
+    // A new run after an earlier one (even one lost with its sandbox) counts as a restart.
+    await this.startContainer(c, r, last || r.previous ? r.restartCount + 1 : r.restartCount);
+  }
+
+  private async startContainer(c: Container, r: ContainerRecord, attempt: number): Promise<void> {
+    const sandbox = this.sandbox!;
+    let prepared;
+    try {
+      prepared = await prepareContainer({
+        pod: this.pod, container: c, attempt, podDir: this.podDir, toolsDir: this.ctx.toolsDir,
+        hostname: this.hostname(),
+        addresses: this.addresses, services: this.ctx.services(), resolver: this.ctx.resolver,
+      });
+    } catch (err) {
+      const message = (err as Error).message;
+      if (err instanceof InvalidImageNameError) {
+        this.event(c, 'Warning', 'InspectFailed', message);
+        this.event(c, 'Warning', 'Failed', 'Error: InvalidImageName');
+        r.waiting = { reason: 'InvalidImageName', message };
+      } else {
+        this.event(c, 'Warning', 'Failed', `Error: ${message}`);
+        r.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError', message };
+      }
+      this.scheduleSync(RETRY_MS);
+      this.changed();
+      return;
+    }
+    r.image = prepared.image;
+    r.imageID = prepared.imageID;
+    this.event(c, 'Normal', 'Pulled', `Container image ${JSON.stringify(c.image ?? '')} already present on machine`);
+    for (const note of prepared.notes) this.event(c, 'Normal', note.reason, note.message);
+    this.event(c, 'Normal', 'Created', `Created container: ${c.name}`);
+    this.dropRun(r, attempt - 2);
+
+    const containerType = r.init ? 'init_container' : 'container';
+    let reply;
+    try {
+      reply = await sandbox.client.call({ op: 'start', spec: prepared.spec });
+    } catch (err) {
+      const message = (err as Error).message;
+      this.ctx.count('kubelet_started_containers_errors_total', { code: 'StartError', container_type: containerType });
+      this.event(c, 'Warning', 'Failed', `Error: ${message}`);
+      this.setRun(r, attempt, { id: prepared.spec.id, attempt, state: 'exited', startedAt: EPOCH, finishedAt: new Date().toISOString(), exitCode: 128, reason: 'StartError', message });
+      r.waiting = { reason: 'RunContainerError', message };
+      this.changed();
+      this.scheduleSync(0);
+      return;
+    }
+    this.ctx.count('kubelet_started_containers_total', { container_type: containerType });
+    const run = reply.run!;
+    this.runInfo.set(c.name, { env: prepared.spec.env, cwd: prepared.spec.cwd, hash: containerHash(c) });
+    this.setRun(r, attempt, { id: run.id, attempt, state: 'running', pid: run.pid, startedAt: run.startedAt });
+    r.started = !c.startupProbe;
+    r.ready = !c.readinessProbe;
+    this.event(c, 'Normal', 'Started', `Started container ${c.name}`);
+    this.probes.start(c, r);
+    this.changed();
+    const early = this.pendingExits.get(run.id);
+    if (early) {
+      this.pendingExits.delete(run.id);
+      this.onExit(early);
+    }
+  }
+
+  private setRun(r: ContainerRecord, attempt: number, run: ContainerRun): void {
+    if (r.current) r.previous = r.current;
+    r.current = run;
+    r.restartCount = attempt;
+    r.waiting = undefined;
+  }
+
+  /** The kubelet keeps one dead run per container: older logs and state go. */
+  private dropRun(r: ContainerRecord, attempt: number): void {
+    if (attempt < 0) return;
+    rmSync(logPath(this.podDir, r.name, attempt), { force: true });
+    rmSync(stateDir(this.podDir, r.name, attempt), { recursive: true, force: true });
+    if (r.previous?.attempt === attempt) void this.sandbox?.client.request({ op: 'forget', id: r.previous.id }).catch(() => undefined);
+  }
+
+  // ---- probes ----
+
+  private onProbeResult(c: Container, r: ContainerRecord, runId: string, kind: ProbeKind, ok: boolean): void {
+    if (r.current?.id !== runId || r.current.state !== 'running') return;
+    if (kind === 'readiness') {
+      if (r.ready !== ok) {
+        r.ready = ok;
+        this.changed();
+      }
+      return;
+    }
+    if (ok) {
+      if (kind === 'startup' && !r.started) {
+        r.started = true;
+        this.changed();
+      }
+      return;
+    }
+    const restart = shouldRestart(this.pod, 137);
+    void this.killContainer(c, `Container ${c.name} failed ${kind} probe${restart ? ', will be restarted' : ''}`, (c[`${kind}Probe`] as Probe | undefined)?.terminationGracePeriodSeconds);
+  }
+
+  // ---- stopping ----
+
+  private graceMs(override?: number): number {
+    return (override ?? this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+  }
+
+  /** Stops the container's current run (TERM, then KILL after the grace period) with a Killing event. */
+  private async killContainer(c: Container, message: string, graceSeconds?: number): Promise<void> {
+    const run = this.records.get(c.name)?.current;
+    if (run?.state !== 'running' || !this.sandbox) return;
+    this.probes.stop(c.name);
+    this.event(c, 'Normal', 'Killing', message);
+    await this.sandbox.client.call({ op: 'stop', id: run.id, graceMs: this.graceMs(graceSeconds) }).catch(() => undefined);
+  }
+
+  private waitExit(id: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.exitWaiters.set(id, () => {
+        this.exitWaiters.delete(id);
+        done();
+      });
+    });
+  }
+
+  /**
+   * Terminates the pod: every running container gets SIGTERM ("Stopping container x"), SIGKILL
+   * after the grace period; then the sandbox goes. `graceSeconds` overrides the pod's.
+   */
+  async kill(graceSeconds?: number): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.chain;
+    clearTimeout(this.timer);
+    if (this.phase === 'killed') return;
+    this.phase = 'killed';
+    this.probes.stopAll();
+    const grace = this.graceMs(graceSeconds);
+    const waits: Promise<void>[] = [];
+    if (this.sandbox?.alive()) {
+      if (!this.watch) this.startWatch(this.sandbox);
+      for (const { c } of this.specs().reverse()) {
+        const run = this.records.get(c.name)?.current;
+        if (run?.state !== 'running') continue;
+        waits.push(this.waitExit(run.id, grace + 10_000));
+        this.event(c, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        await this.sandbox.client.call({ op: 'stop', id: run.id, graceMs: grace }).catch(() => undefined);
+      }
+    }
+    await Promise.all(waits);
+    // Whatever did not report its exit (the shim is gone or hung) is killed by its recorded pid.
+    if ([...this.records.values()].some((r) => r.current?.state === 'running')) this.abandonRuns();
+    this.watch?.close();
+    this.watch = undefined;
+    await this.sandbox?.destroy();
+    this.changed();
+  }
+
+  /** Deletes the pod's directory (logs included): the pod is gone from the API. */
+  removeFiles(): void {
+    rmSync(this.podDir, { recursive: true, force: true });
+  }
+
+  // ---- persistence ----
+
+  persist(): void {
+    writePodState(this.podDir, {
+      pod: this.pod,
+      addresses: this.addresses,
+      netns: this.netns,
+      startTime: this.startTime,
+      records: [...this.records.values()],
+      runInfo: Object.fromEntries(this.runInfo),
+      backoff: this.backoff.snapshot(),
+      phase: this.phase,
+    });
+  }
+
+  /** A worker from pod.json, with its sandbox if the shim still runs. */
+  static restore(ctx: WorkerContext, podDir: string): PodWorker | undefined {
+    const state = readPodState(podDir);
+    if (!state) return undefined;
+    const w = new PodWorker(ctx, state.pod, state.addresses, state.netns, podDir, state.startTime);
+    for (const r of state.records) w.records.set(r.name, r);
+    for (const [k, v] of Object.entries(state.runInfo)) w.runInfo.set(k, v);
+    w.backoff.restore(state.backoff);
+    w.phase = state.phase;
+    // A sandbox whose shim died is noticed by the next sync (SandboxChanged).
+    w.sandbox = PodSandbox.adopt(podDir);
+    if (w.sandbox?.alive() && w.phase === 'active') {
+      w.startWatch(w.sandbox);
+      for (const { c } of w.specs()) {
+        const r = w.records.get(c.name);
+        if (r?.current?.state === 'running') w.probes.start(c, r);
+      }
+    }
+    return w;
+  }
+}
