@@ -1,10 +1,12 @@
 // DNS benchmark: dnsperf against knit's DNS server and against unbound (Debian's package) serving
 // the same records on loopback in the same run; prints queries per second per CPU core and p99
-// latency as ratios, then the memory knit's cluster model takes per 10,000 Services next to
-// CoreDNS's published 49 MB + 0.86 KB per pod and Service.
+// latency as ratios (and against CoreDNS's published ~17k queries per second per core), then the
+// memory of the DNS process at 10,000 Services next to CoreDNS's published 49 MB + 0.86 KB per pod
+// and Service.
 //
-//   apt-get install -y dnsperf unbound       (once)
+//   scripts/setup.sh installs dnsperf and unbound (or: apt-get install -y dnsperf unbound)
 //   node --import tsx bench/dns.bench.ts [--seconds 8] [--services 1000] [--rate 5000]
+//   (or, built: node dist/bench/dns.bench.js)
 //
 // Each server runs single-threaded in its own process; "per core" divides completed queries by
 // the CPU seconds that process used during the run, so the two stay comparable on a busy machine.
@@ -17,10 +19,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { EndpointSlice, Pod, Service } from '../src/api/types.js';
 import { ClusterModel } from '../src/dns/cluster-model.js';
 import { DnsServer } from '../src/dns/dns-server.js';
 import { silentLogger } from '../src/dns/log.js';
-import { clusterIPService, endpointSlice, query, StubUpstream, udpExchange } from '../src/dns/testing.js';
+import { clusterIPService, query, StubUpstream, udpExchange } from '../src/dns/testing.js';
+import { trimForDns } from '../src/dns/trimming-client.js';
 import { encodeMessage } from '../src/dns/wire/encode.js';
 
 const run = promisify(execFile);
@@ -55,28 +59,68 @@ async function serve(upstreamPort: number): Promise<void> {
   createInterface({ input: process.stdin }).on('close', () => { void server.stop().then(() => process.exit(0)); });
 }
 
-// ---- child: heap taken by the model ----
+// ---- child: memory of the DNS process at 10,000 Services ----
 
-function memory(): void {
+const OBJECT_META = (name: string, ns: string, i: number) => ({
+  name, namespace: ns, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, resourceVersion: String(1000 + i), creationTimestamp: '2026-01-01T00:00:00Z',
+});
+
+/** A Service and its EndpointSlice of 3 ready pods, shaped as the API server sends them. */
+function apiObjects(i: number): { svc: Service; slice: EndpointSlice } {
+  const ns = `ns-${i % 100}`;
+  const name = `svc-${i}`;
+  const svc: Service = {
+    apiVersion: 'v1', kind: 'Service', metadata: { ...OBJECT_META(name, ns, i), labels: { app: name } },
+    spec: { type: 'ClusterIP', clusterIP: serviceIP(i), clusterIPs: [serviceIP(i)], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', selector: { app: name },
+      sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] },
+    status: { loadBalancer: {} },
+  };
+  const slice: EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { ...OBJECT_META(`${name}-abcde`, ns, i), generateName: `${name}-`, labels: { 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    addressType: 'IPv4', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+    endpoints: [0, 1, 2].map((k) => ({
+      addresses: [`10.244.${((3 * i + k) >> 8) & 255}.${(3 * i + k) & 255}`], conditions: { ready: true, serving: true, terminating: false },
+      nodeName: `node-${k}`, targetRef: { kind: 'Pod', namespace: ns, name: `${name}-pod-${k}`, uid: `pod-uid-${i}-${k}` },
+    })),
+  };
+  return { svc, slice };
+}
+
+/** What the DNS process holds per object: the informers' trimmed copies (kept here as the informers keep them) and the model. */
+async function memory(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
-  const heap = (): number => { gc(); gc(); return process.memoryUsage().heapUsed; };
+  const measure = (): { heap: number; rss: number } => { gc(); gc(); return { heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss }; };
   const N = 10_000;
-  const base = heap();
   const model = new ClusterModel();
-  for (let n = 0; n < 100; n++) model.upsertNamespace({ metadata: { name: `ns-${n}` } });
+  const server = new DnsServer({ model, logger: silentLogger, listen: { host: '127.0.0.1', dnsPort: 0, healthPort: 0, readyPort: 0, metricsPort: 0 } });
+  await server.start();
+  const caches = new Map<string, object>();
+  const keep = <T extends { metadata: { namespace?: string; name?: string } }>(kind: string, obj: T): T => {
+    const trimmed = trimForDns(kind, obj as never) as T;
+    caches.set(`${kind}/${obj.metadata.namespace}/${obj.metadata.name}`, trimmed);
+    return trimmed;
+  };
+  for (let n = 0; n < 100; n++) model.upsertNamespace(keep('Namespace', { metadata: { name: `ns-${n}` } }));
+  model.markSynced();
+  const start = measure();
   for (let i = 0; i < N; i++) {
-    const ns = `ns-${i % 100}`;
-    model.upsertService(clusterIPService(ns, `svc-${i}`, serviceIP(i), [{ name: 'http', port: 80 }]));
-    model.upsertEndpointSlice(endpointSlice(ns, `svc-${i}`, [0, 1, 2].map((k) => ({ ip: `10.244.${(3 * i + k) >> 8 & 255}.${(3 * i + k) & 255}` })), [{ name: 'http', port: 8080 }]));
+    const { svc, slice } = apiObjects(i);
+    model.upsertService(keep('Service', svc));
+    model.upsertEndpointSlice(keep('EndpointSlice', slice));
   }
-  const withServices = heap();
+  const loaded = measure();
   for (let i = 0; i < N; i++) {
-    model.upsertPod({ metadata: { name: `pod-${i}`, namespace: `ns-${i % 100}` }, spec: { containers: [] }, status: { podIP: `10.245.${i >> 8 & 255}.${i & 255}` } });
+    const pod = { metadata: { ...OBJECT_META(`pod-${i}`, `ns-${i % 100}`, i), labels: { app: 'x' } }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Running', podIP: `10.245.${i >> 8 & 255}.${i & 255}` } };
+    model.upsertPod(keep('Pod', pod as Pod));
   }
-  const withPods = heap();
-  if (model.serviceCount !== N) throw new Error('model lost Services');
-  process.stdout.write(JSON.stringify({ perService: (withServices - base) / N, perPod: (withPods - withServices) / N, rss: process.memoryUsage().rss }) + '\n');
+  const withPods = measure();
+  if (model.serviceCount !== N || caches.size !== 100 + 3 * N) throw new Error('objects lost');
+  await server.stop({ lameduck: false });
+  process.stdout.write(JSON.stringify({
+    startRss: start.rss, loadedRss: loaded.rss, perService: (loaded.heap - start.heap) / N, perPod: (withPods.heap - loaded.heap) / N,
+  }) + '\n');
 }
 
 // ---- parent ----
@@ -98,11 +142,6 @@ async function waitForAnswer(port: number): Promise<void> {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-}
-
-function rssMB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
 }
 
 interface Result { qps: number; perCore: number; p50ms: number; p99ms: number; lost: number }
@@ -178,18 +217,21 @@ async function main(): Promise<void> {
       const published = label === 'in-cluster A' ? `; knit/CoreDNS's published ~17k qps per core: ${(k.perCore / 17_000).toFixed(2)}` : '';
       console.log(`${''.padEnd(18)} ratio knit/unbound: qps per core ${(k.perCore / u.perCore).toFixed(2)}, p99 latency ${(k.p99ms / u.p99ms).toFixed(2)}${published}`);
     }
-    const knitRss = rssMB(knit.pid!);
 
     const mem = await run(process.execPath, ['--expose-gc', ...process.execArgv, self, '--memory']);
     const m = JSON.parse(mem.stdout.trim().split('\n').pop()!);
-    const coreDnsPerObject = 0.86 * 1024;
-    // CoreDNS's figure is per pod and per Service; each Service here comes with 3 pod endpoints
-    const perObject = m.perService / 4;
-    console.log(`memory per 10,000 Services, each with an EndpointSlice of 3 ready pods: ${(m.perService * 10_000 / 1e6).toFixed(2)} MB` +
-      ` = ${(m.perService / 1024).toFixed(2)} KB per Service, ${(perObject / 1024).toFixed(2)} KB per pod+Service object;` +
-      ` CoreDNS 0.86 KB per object: ratio ${(perObject / coreDnsPerObject).toFixed(2)}`);
-    console.log(`memory per 10,000 Pods (kept for pods verified only): ${(m.perPod * 10_000 / 1e6).toFixed(2)} MB = ${(m.perPod / 1024).toFixed(2)} KB each; ratio ${(m.perPod / coreDnsPerObject).toFixed(2)}`);
-    console.log(`fixed cost: knit DNS process RSS ${knitRss.toFixed(0)} MB with ${SERVICES} Services vs CoreDNS's 49 MB: ratio ${(knitRss / 49).toFixed(2)}`);
+    // CoreDNS's published figure counts pods and Services: here 10,000 Services and their 30,000 endpoint pods
+    const objects = 40_000;
+    const perObjectKB = m.perService / 4 / 1024;
+    const startMB = m.startRss / 1e6;
+    const liveMB = startMB + (perObjectKB * objects) / 1000;
+    const rssMB = m.loadedRss / 1e6;
+    const coreDnsMB = 49 + (0.86 * objects) / 1000;
+    console.log('memory at 10,000 Services, each with an EndpointSlice of 3 ready pods (40,000 pods and Services), trimmed informer caches and model:');
+    console.log(`  knit    ${startMB.toFixed(0)} MB at start + ${perObjectKB.toFixed(2)} KB live per object = ${liveMB.toFixed(0)} MB (process RSS right after loading: ${rssMB.toFixed(0)} MB)`);
+    console.log(`  CoreDNS 49 MB + 0.86 KB per object = ${coreDnsMB.toFixed(0)} MB; ratio knit/CoreDNS ${(liveMB / coreDnsMB).toFixed(2)} live, ${(rssMB / coreDnsMB).toFixed(2)} RSS` +
+      ` (per object ${(perObjectKB / 0.86).toFixed(2)}, at start ${(startMB / 49).toFixed(2)})`);
+    console.log(`  with \`pods verified\` (pods watched only then, as in CoreDNS): ${(m.perPod / 1024).toFixed(2)} KB more per pod`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await upstream.close();
@@ -198,5 +240,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--serve') await serve(Number(process.argv[3]));
-else if (process.argv[2] === '--memory') memory();
+else if (process.argv[2] === '--memory') await memory();
 else await main();

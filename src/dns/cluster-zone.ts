@@ -40,8 +40,8 @@ export interface ZoneAnswer {
   additionals: ResourceRecord[];
   /**
    * Set when the answer is an ExternalName chain ending outside the cluster zones: the caller
-   * looks `name` up (type `type`) and, when that succeeds, answers `chain` followed by what it
-   * found; when the look-up fails, this NODATA answer stands, as in CoreDNS.
+   * looks `name` up (type `type`) and answers `chain` followed by what it found (the chain
+   * alone when the look-up fails, as in CoreDNS).
    */
   chase?: Chase;
 }

@@ -212,6 +212,18 @@ describe('forwarding', () => {
     assert.deepEqual(addresses(r).filter(Boolean), ['192.0.2.44']);
   });
 
+  it('keeps an ExternalName\'s CNAME when upstream fails on its target (as CoreDNS does)', async () => {
+    model.upsertService(externalNameService('default', 'broken', 'broken.example.com'));
+    upstream.table.set('broken.example.com. 1', { rcode: Rcode.SERVFAIL });
+    try {
+      const r = await ask(port, query('broken.default.svc.cluster.local.', RRType.A));
+      assert.equal(r.rcode, Rcode.NOERROR);
+      assert.deepEqual(r.answers.map((rr) => `${rr.name} ${rr.type} ${(rr as { target?: string }).target}`), ['broken.default.svc.cluster.local. 5 broken.example.com.']);
+    } finally {
+      model.deleteService('default', 'broken');
+    }
+  });
+
   it('passes PTRs of addresses outside the cluster to upstream (fallthrough)', async () => {
     const r = await ask(port, query('9.9.9.9.in-addr.arpa.', RRType.PTR));
     assert.deepEqual(r.answers.map((rr) => (rr as { target: string }).target), ['dns9.quad9.net.']);
@@ -299,7 +311,7 @@ describe('HTTP endpoints', () => {
     assert.match(body, /coredns_dns_responses_total\{server="dns:\/\/:53",zone="\.",view="",rcode="NXDOMAIN",plugin="kubernetes"\} \d+/);
     assert.match(body, /coredns_dns_request_duration_seconds_bucket\{server="dns:\/\/:53",zone="\.",view="",type="A",le="0.00025"\} \d+/);
     assert.match(body, /coredns_cache_misses_total/);
-    assert.match(body, /coredns_proxy_request_duration_seconds_count\{proxy_name="forward",to="127.0.0.1:\d+",rcode="0"\} \d+/);
+    assert.match(body, /coredns_proxy_request_duration_seconds_count\{proxy_name="forward",to="127.0.0.1:\d+",rcode="NOERROR"\} \d+/);
   });
 });
 
@@ -312,6 +324,45 @@ describe('configuration changes', () => {
     assert.equal((await ask(port, query('backend.default.svc.cluster.local.', RRType.A))).answers[0].ttl, 7);
     assert.match(server.metrics.render(), /coredns_reload_failed_total 1/);
     await server.applyCorefile(corefile(upstream.port, 30));
+  });
+
+  it('drops the cache with the forwarder it fronts: a new upstream answers at once', async () => {
+    await ask(port, query('example.com.', RRType.A)); // cached from the first upstream
+    const other = await new StubUpstream().start();
+    other.table.set('example.com. 1', { answers: [{ name: 'example.com.', type: 1, class: 1, ttl: 300, address: '192.0.2.99' }] });
+    try {
+      await server.applyCorefile(corefile(other.port));
+      assert.deepEqual(addresses(await ask(port, query('example.com.', RRType.A))), ['192.0.2.99']);
+    } finally {
+      await server.applyCorefile(corefile(upstream.port));
+      await other.close();
+    }
+  });
+
+  it('takes new client ranges for forwarding without a restart', async () => {
+    const handle = (server as unknown as { handler: { handle(p: Buffer, i: object): Buffer | Promise<Buffer> } }).handler;
+    const from = (client: string) => ({ proto: 'udp', client, clientPort: 5353, port: 53 });
+    const rcode = async (client: string) => decodeMessage(await handle.handle(encodeMessage(query('example.com.', RRType.A)), from(client))).rcode;
+    try {
+      server.setClientRanges(['10.244.0.0/16', '192.168.1.10/32']);
+      assert.equal(await rcode('192.168.1.10'), Rcode.NOERROR);
+      assert.equal(await rcode('192.168.1.200'), Rcode.REFUSED);
+      assert.equal(await rcode('127.0.0.1'), Rcode.NOERROR, 'loopback stays allowed');
+    } finally {
+      server.setClientRanges(['10.244.0.0/16']);
+    }
+    assert.equal(await rcode('192.168.1.10'), Rcode.REFUSED);
+  });
+
+  it('says whether pods are needed (`pods verified`)', async () => {
+    assert.equal(server.podsVerified(), false);
+    try {
+      await server.applyCorefile(corefile(upstream.port).replace('pods insecure', 'pods verified'));
+      assert.equal(server.podsVerified(), true);
+    } finally {
+      await server.applyCorefile(corefile(upstream.port));
+    }
+    assert.equal(server.podsVerified(), false);
   });
 
   it('refuses to forward to itself', async () => {

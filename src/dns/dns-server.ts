@@ -16,6 +16,7 @@ import { consoleLogger, type Logger } from './log.js';
 import { DnsMetrics } from './metrics.js';
 import { type Block, QueryHandler } from './query-handler.js';
 import { isLoopback, type ReadFile, resolveUpstreams } from './resolv-conf.js';
+import { rcodeName } from './wire/constants.js';
 
 export interface DnsServerOptions {
   model: ClusterModel;
@@ -76,6 +77,19 @@ export class DnsServer {
     });
     this.applying = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * Replaces `clusterCIDRs`: the clients (CIDRs, loopback always) that may have names outside
+   * the cluster zones forwarded, from the next query on.
+   */
+  setClientRanges(ranges: string[]): void {
+    this.handler.setAcl(new ClientAcl(ranges));
+  }
+
+  /** True when a running server block answers pod names only for pods that exist (`pods verified`): the model then needs Pods. */
+  podsVerified(): boolean {
+    return this.blocks.some((b) => b.kubernetes?.options.podMode === 'verified');
   }
 
   /** Where DNS is served: one entry per listener. */
@@ -196,12 +210,15 @@ export class DnsServer {
         sameForwardSettings(b, s));
       const forwarder = same?.forward?.forwarder ?? new Forwarder({
         upstreams, policy: s.forward.policy, maxConcurrent: s.forward.maxConcurrent, forceTcp: s.forward.forceTcp, preferUdp: s.forward.preferUdp,
-        onExchange: (to, rcode, seconds) => this.metrics.proxyDuration.observe(['forward', to, rcode === null ? 'error' : String(rcode)], seconds),
+        // as CoreDNS: labelled with the rcode's name, and only for exchanges that got an answer
+        onExchange: (to, rcode, seconds) => { if (rcode !== null) this.metrics.proxyDuration.observe(['forward', to, rcodeName(rcode)], seconds); },
       });
       block.forward = { from: s.forward.from, except: s.forward.except, forwarder };
     }
     if (s.cache) {
-      const same = this.blocks.find((b) => b.server === server && b.cache && JSON.stringify(b.cache.config) === JSON.stringify(s.cache));
+      // a cache outlives a reload only while it fronts the same forwarder (CoreDNS starts afresh on every reload)
+      const same = this.blocks.find((b) => b.server === server && b.cache && JSON.stringify(b.cache.config) === JSON.stringify(s.cache) &&
+        b.forward?.forwarder === block.forward?.forwarder);
       const zones = s.cache.zones.join(' ');
       block.cache = same?.cache ?? new ResponseCache(s.cache, Date.now, { evicted: (kind) => this.metrics.cacheEvictions.inc([server, kind, zones, '']) });
     }

@@ -6,7 +6,7 @@
 import type { CacheKind, CachedResponse, ResponseCache } from './cache.js';
 import { cacheKey } from './cache.js';
 import type { ClientAcl } from './client-acl.js';
-import { FALLTHROUGH, type KubernetesZone, type ZoneAnswer } from './cluster-zone.js';
+import { type Chase, FALLTHROUGH, type KubernetesZone, type ZoneAnswer } from './cluster-zone.js';
 import { type Forwarder, TooManyQueriesError } from './forwarder.js';
 import type { Logger } from './log.js';
 import { type CounterSeries, type DnsMetrics, type HistogramSeries, metricType } from './metrics.js';
@@ -82,10 +82,15 @@ export class QueryHandler {
   private readonly rcodes = new Map<string, CounterSeries>();
   private readonly caches = new WeakMap<ResponseCache, CacheSeries>();
 
-  constructor(private readonly acl: ClientAcl, private readonly metrics: DnsMetrics, private readonly logger: Logger) {}
+  constructor(private acl: ClientAcl, private readonly metrics: DnsMetrics, private readonly logger: Logger) {}
 
   setBlocks(blocks: Block[]): void {
     this.blocks = blocks;
+  }
+
+  /** Who may have names forwarded, from the next query on. */
+  setAcl(acl: ClientAcl): void {
+    this.acl = acl;
   }
 
   private querySeries(server: string, zone: string, info: RequestInfo, qtype: number): QuerySeries {
@@ -202,7 +207,7 @@ export class QueryHandler {
     if (kube && zone) {
       const ans = kube.answer(q, zone);
       if (ans !== FALLTHROUGH) {
-        if (ans.chase) return this.chase(block, query, ans, info);
+        if (ans.chase) return this.chase(block, query, ans.chase, info);
         return zoneReply(ans);
       }
     }
@@ -254,16 +259,16 @@ export class QueryHandler {
     );
   }
 
-  /** An ExternalName outside the cluster: the CNAME chain, then the target's records from upstream. */
-  private async chase(block: Block, query: Message, ans: ZoneAnswer, info: RequestInfo): Promise<Reply> {
-    const chase = ans.chase!;
-    const nodata = zoneReply(ans);
+  /**
+   * An ExternalName outside the cluster: the CNAME chain, then what upstream has for the target.
+   * The chain stands even when that look-up fails or nothing forwards it, as in CoreDNS (whose
+   * self-lookup always yields a message), so `nslookup <externalname service>` shows the CNAME.
+   */
+  private async chase(block: Block, query: Message, chase: Chase, info: RequestInfo): Promise<Reply> {
     const fwd = block.forward;
     const q: Question = { name: chase.name, type: chase.type, class: RRClass.IN };
-    if (!fwd || !isSubdomain(chase.name.toLowerCase(), fwd.from)) return nodata;
-    const up = await this.forward(block, { ...query, questions: [q] }, q, { ...info, proto: 'udp' });
-    if (up.rcode === Rcode.SERVFAIL || up.rcode === Rcode.REFUSED) return nodata; // the look-up failed
-    return { rcode: Rcode.NOERROR, aa: true, ra: false, ad: false, tc: up.tc, answers: [...chase.chain, ...up.answers], authorities: [], additionals: [], plugin: 'kubernetes' };
+    const up = fwd && isSubdomain(chase.name.toLowerCase(), fwd.from) ? await this.forward(block, { ...query, questions: [q] }, q, { ...info, proto: 'udp' }) : undefined;
+    return { rcode: Rcode.NOERROR, aa: true, ra: false, ad: false, tc: up?.tc, answers: [...chase.chain, ...(up?.answers ?? [])], authorities: [], additionals: [], plugin: 'kubernetes' };
   }
 
   private finish(query: Message, reply: Reply, info: RequestInfo, block: Block | undefined, labels: Labels, started: number): Buffer {

@@ -6,8 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { startCluster, type Cluster } from './lib/cluster.js';
-import { apply, dataOf, dig, DNS_TEST_PREFIX, podExec, readyPod, readyPods, toolboxPod } from './lib/dns.js';
+import type { Cluster } from './lib/cluster.js';
+import { apply, dataOf, dig, podExec, readyPod, readyPods, startDnsCluster, toolboxPod } from './lib/dns.js';
 import { waitFor } from './lib/wait.js';
 
 const ZONE = 'cluster.local';
@@ -58,7 +58,7 @@ describe('cluster DNS records, from inside a pod', () => {
   let backendIP: string;
 
   before(async () => {
-    c = await startCluster({ nodes: 3, prefix: DNS_TEST_PREFIX });
+    c = await startDnsCluster();
     await apply(c, objects.map((o) => YAML.stringify(o)).join('---\n') + '---\n' + toolboxPod('toolbox'));
     await Promise.all([readyPod(c, 'toolbox'), readyPods(c, 'app=backend', 2), readyPods(c, 'app=web', 2), readyPods(c, 'k8s-app=kube-dns', 2, 'kube-system')]);
     backendIP = (await c.kubectlOk(['get', 'svc', 'backend', '-o', 'jsonpath={.spec.clusterIP}'])).trim();

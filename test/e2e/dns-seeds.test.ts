@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { fixture, startCluster, type Cluster } from './lib/cluster.js';
-import { apply, corefileForwardingTo, dig, DNS_TEST_PREFIX, podExec, readyPod, readyPods, setCorefile, toolboxPod, upstreamPod } from './lib/dns.js';
+import { fixture, type Cluster } from './lib/cluster.js';
+import { apply, corefileForwardingTo, dig, podExec, readyPod, readyPods, setCorefile, startDnsCluster, toolboxPod, upstreamPod } from './lib/dns.js';
 import { waitFor } from './lib/wait.js';
 
 const EXTERNAL_DB_IP = '192.0.2.10'; // what the test's upstream answers for db.example.com
@@ -58,7 +58,7 @@ describe('the seeds\' DNS lines', () => {
   let backendIP: string;
 
   before(async () => {
-    c = await startCluster({ nodes: 3, prefix: DNS_TEST_PREFIX });
+    c = await startDnsCluster();
     // Names outside the cluster go to the test's own resolver, never to the host's.
     await apply(c, upstreamPod('upstream', { 'db.example.com': EXTERNAL_DB_IP }) + '\n---\n' + toolboxPod('toolbox'));
     const upstream = await readyPod(c, 'upstream');
@@ -112,36 +112,45 @@ describe('the seeds\' DNS lines', () => {
     assert.deepEqual(nslookupAnswers(r.stdout).addresses, { 'postgres.default.svc.cluster.local': pods.map((p) => p.status!.podIP!).sort() });
   });
 
-  test('the seeds\' name forms: backend, backend.default, backend.default.svc and the FQDN', async () => {
+  test('the seeds\' name forms reach the Service: backend, backend.default, backend.default.svc and the FQDN', async () => {
+    // wget resolves with the C library (search path, ndots:5); busybox's nslookup applies the
+    // search path to dotless names only, so the partial forms are shown with wget
     for (const name of ['backend', 'backend.default', 'backend.default.svc', 'backend.default.svc.cluster.local']) {
-      const r = await podExec(c, 'toolbox', ['nslookup', name]);
-      assert.deepEqual(nslookupAnswers(r.stdout).addresses, { 'backend.default.svc.cluster.local': [backendIP] }, `nslookup ${name}:\n${r.stdout}`);
+      const r = await podExec(c, 'toolbox', ['wget', '-O-', `http://${name}:80`]);
+      assert.match(r.stdout, /<title>Welcome to nginx!<\/title>/, `wget http://${name}:80\n${r.stderr}`);
     }
+    const r = await podExec(c, 'toolbox', ['nslookup', 'backend']);
+    assert.deepEqual(nslookupAnswers(r.stdout).addresses, { 'backend.default.svc.cluster.local': [backendIP] }, r.stdout);
   });
 
   test('kubectl run -it --rm debug --image=busybox --restart=Never -- nslookup backend', async () => {
     const r = await c.kubectl(['run', '-it', '--rm', 'debug', '--image=busybox', '--restart=Never', '--', 'nslookup', 'backend'], { timeoutMs: 120_000 });
+    // the container has a terminal (-t): its lines end in \r\n
+    r.stdout = r.stdout.replaceAll('\r\n', '\n');
     assert.match(r.stdout, new RegExp(`^Name:\\s+backend\\.default\\.svc\\.cluster\\.local\\nAddress: ${backendIP.replaceAll('.', '\\.')}$`, 'm'), r.stdout + r.stderr);
     assert.match(r.stdout, /^pod "debug" deleted$/m);
     await waitFor('the debug pod to be gone', () => c.kubectl(['get', 'pod', 'debug']), (g) => /NotFound/.test(g.stderr));
   });
 
-  // BUG (node agent, src/node/agent/server.ts attach): the attach stream reports the container's
+  // BUG (node agent, src/node/agent/server.ts, attach): the attach stream reports the container's
   // exit code as a NonZeroExitCode Failure; upstream's kubelet ends attach with Success (CRI
-  // attach carries no exit code). kubectl run then prints "couldn't attach to pod/debug, falling
-  // back to streaming logs" and prints the output a second time.
+  // attach carries no exit code). When attach streamed the output, kubectl run then says
+  // "couldn't attach to pod/debug2, falling back to streaming logs: command terminated with exit
+  // code 1" and prints the output a second time.
   test('kubectl run -it --rm prints the command\'s output once', { todo: 'node agent attach reports the exit code (see comment)' }, async () => {
     const r = await c.kubectl(['run', '-it', '--rm', 'debug2', '--image=busybox', '--restart=Never', '--', 'nslookup', 'backend'], { timeoutMs: 120_000 });
-    assert.equal(r.stdout.match(/^Name:\s+backend\.default\.svc\.cluster\.local$/gm)?.length, 1, r.stdout + r.stderr);
-    assert.doesNotMatch(r.stderr, /couldn't attach/);
+    assert.equal(r.stdout.match(/^Name:\s+backend\.default\.svc\.cluster\.local\r?$/gm)?.length, 1, r.stdout + r.stderr);
   });
 
-  test('kubectl run test --image=busybox --rm -it -- wget -qO- http://api:80', async () => {
+  // BUG (container runtime attach, src/node/runtime/shim/main.ts): the pod restarts (restartPolicy
+  // Always) once wget has exited, attach to the exited container fails with "container <id> is not
+  // running" on stdout/stderr and kubectl neither shows the output nor falls back to the logs.
+  test('kubectl run test --image=busybox --rm -it -- wget -qO- http://api:80', { todo: 'attach to an exited container (see comment)' }, async () => {
     const r = await c.kubectl(['run', 'test', '--image=busybox', '--rm', '-it', '--', 'wget', '-qO-', 'http://api:80'], { timeoutMs: 120_000 });
-    assert.match(r.stdout, /^Hello from the API$/m, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Hello from the API\r?$/m, r.stdout + r.stderr);
   });
 
-  test('a shell in kubectl run -it --rm debug: nslookup backend, then wget -O- http://backend:80', async () => {
+  test('the seeds\' DNS testing steps in a shell (kubectl run -i --rm ... -- sh): nslookup backend, then wget -O- http://backend:80', async () => {
     const r = await c.kubectl(['run', '-i', '--rm', 'shell', '--image=busybox', '--restart=Never', '--', 'sh'],
       { input: 'nslookup backend\nwget -O- http://backend:80\nexit\n', timeoutMs: 120_000 });
     assert.match(r.stdout, new RegExp(`^Address: ${backendIP.replaceAll('.', '\\.')}$`, 'm'), r.stdout + r.stderr);

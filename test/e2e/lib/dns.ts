@@ -5,12 +5,33 @@
 
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import type { Cluster } from './cluster.js';
+import { kubeadmCorefile } from '../../../src/cluster/system.js';
+import { startCluster, type Cluster } from './cluster.js';
 import type { RunResult } from './process.js';
 import { waitFor } from './wait.js';
 
 /** The prefix of every cluster the DNS tests start. */
-export const DNS_TEST_PREFIX = 't13-';
+const DNS_TEST_PREFIX = 't13-';
+
+const START_ATTEMPTS = 3;
+
+/**
+ * A 3-node cluster for a DNS test file. The node IPAM controller may give two nodes that register
+ * at once the same podCIDR (a bug outside DNS, see the report of the DNS tests): pods on those
+ * nodes then share IPs and DNS answers point at the wrong pod, so such a cluster is taken down
+ * and another started, and the collision is written to stderr.
+ */
+export async function startDnsCluster(): Promise<Cluster> {
+  for (let attempt = 1; ; attempt++) {
+    const c = await startCluster({ nodes: 3, prefix: DNS_TEST_PREFIX });
+    const nodes = await c.kubectlJson<{ items: { metadata: { name: string }; spec: { podCIDR?: string } }[] }>(['get', 'nodes']);
+    const cidrs = nodes.items.map((n) => `${n.metadata.name}=${n.spec.podCIDR}`);
+    if (new Set(nodes.items.map((n) => n.spec.podCIDR)).size === nodes.items.length) return c;
+    process.stderr.write(`# ${c.name}: nodes share a podCIDR (${cidrs.join(', ')}): node IPAM bug, starting another cluster\n`);
+    await c.down();
+    if (attempt === START_ATTEMPTS) throw new Error(`${START_ATTEMPTS} clusters in a row had nodes sharing a podCIDR (last: ${cidrs.join(', ')})`);
+  }
+}
 
 export interface DigRecord {
   name: string;
@@ -146,29 +167,9 @@ export async function probe<T>(c: Cluster, pod: string, server: string, port = 5
   return JSON.parse(r.stdout) as T;
 }
 
-/** kubeadm's Corefile with `forward` sent to `upstream` (an IP): what the tests run the cluster with. */
-export function corefileForwardingTo(upstream: string, o: { ttl?: number; cache?: number } = {}): string {
-  return `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl ${o.ttl ?? 30}
-    }
-    prometheus :9153
-    forward . ${upstream} {
-       max_concurrent 1000
-    }
-    cache ${o.cache ?? 30}
-    loop
-    reload
-    loadbalance
-}
-`;
+/** kubeadm's Corefile (as knit installs it) with `forward` sent to `upstream` (an IP): what the tests run the cluster with. */
+export function corefileForwardingTo(upstream: string, o: { ttl?: number; pods?: 'insecure' | 'verified' } = {}): string {
+  return kubeadmCorefile('cluster.local', [upstream]).replace('ttl 30', `ttl ${o.ttl ?? 30}`).replace('pods insecure', `pods ${o.pods ?? 'insecure'}`);
 }
 
 /** Replaces the Corefile in the ConfigMap kube-system/coredns. */
