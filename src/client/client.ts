@@ -57,6 +57,8 @@ function queryString(q: RequestOptions['query']): string {
   return s ? `?${s}` : '';
 }
 
+const DIAL_TIMEOUT_MS = 30_000;
+
 export class ApiClient {
   private readonly agent: Agent;
   private readonly url: URL;
@@ -96,6 +98,13 @@ export class ApiClient {
       servername: /^[\d.]+$|:/.test(this.url.hostname) ? undefined : this.url.hostname,
     }, onResponse);
     req.on('error', onError);
+    // A dial that never completes (a Service IP before its rules exist) fails after 30 s, as client-go's dialer.
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => req.destroy(new Error(`dial tcp ${this.url.host}: i/o timeout`)), DIAL_TIMEOUT_MS);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
     req.end(payload);
     return () => req.destroy();
   }

@@ -37,6 +37,8 @@ export class NodeIpamController implements Controller {
   readonly name = 'node-ipam-controller';
   private readonly queue: WorkQueue;
   private readonly nodes: Informer<Node>;
+  /** CIDRs handed out, by node: the cache may not show the last patches yet (upstream's allocator keeps its own set too). */
+  private readonly allocated = new Map<string, string>();
 
   constructor(private readonly ctx: ControllerContext, private readonly o: NodeIpamOptions) {
     this.queue = new WorkQueue({ name: this.name, log: ctx.log(this.name) });
@@ -44,7 +46,7 @@ export class NodeIpamController implements Controller {
   }
 
   start(): void {
-    this.nodes.addHandler({ add: (n) => this.queue.add(n.metadata.name!), update: (_o, n) => this.queue.add(n.metadata.name!) });
+    this.nodes.addHandler({ add: (n) => this.queue.add(n.metadata.name!), update: (_o, n) => this.queue.add(n.metadata.name!), delete: (n) => this.queue.add(n.metadata.name!) });
     void this.nodes.waitForSync().then(() => this.queue.run(1, (k) => this.reconcile(k)));
   }
 
@@ -54,8 +56,16 @@ export class NodeIpamController implements Controller {
 
   async reconcile(name: string): Promise<void> {
     const node = this.nodes.get(undefined, name);
-    if (!node || node.spec.podCIDR) return;
-    const used = new Set(this.nodes.list().map((n) => n.spec.podCIDR).filter(Boolean));
+    if (!node) {
+      this.allocated.delete(name);
+      return;
+    }
+    if (node.spec.podCIDR) {
+      this.allocated.set(name, node.spec.podCIDR);
+      return;
+    }
+    if (this.allocated.has(name)) return;
+    const used = new Set([...this.nodes.list().map((n) => n.spec.podCIDR).filter(Boolean), ...this.allocated.values()]);
     for (let i = this.o.firstIndex; ; i++) {
       const cidr = subnetAt(this.o.clusterCIDR, this.o.nodeCIDRSize, i);
       if (!cidr) {
@@ -63,7 +73,13 @@ export class NodeIpamController implements Controller {
         return;
       }
       if (used.has(cidr)) continue;
-      await this.ctx.client.patch(R.nodes, undefined, name, { spec: { podCIDR: cidr, podCIDRs: [cidr] } });
+      this.allocated.set(name, cidr);
+      try {
+        await this.ctx.client.patch(R.nodes, undefined, name, { spec: { podCIDR: cidr, podCIDRs: [cidr] } });
+      } catch (err) {
+        this.allocated.delete(name);
+        throw err;
+      }
       this.ctx.recorder(this.name).event(node, 'Normal', 'CIDRAssignmentSucceeded', `Node ${name} status is now: CIDRAssignmentSucceeded`);
       return;
     }
