@@ -1,8 +1,9 @@
 // How fast a real knit cluster (3 nodes, knit up) reacts, in both kube-proxy modes:
 //   - Service created -> first successful connection to its ClusterIP (from node-1's namespace,
 //     which starts a fresh connect every millisecond until one succeeds);
-//   - pod deleted -> its endpoint gone from every node's rules (iptables-save / the nftables
-//     table of each node, polled without pause).
+//   - pod deleted -> its endpoint gone from every node's rules: the commit that deletes the DNAT
+//     to it, as `nft monitor rules` reports it in each node's namespace (iptables-nft rules are
+//     nftables rules too).
 // p50 and p99 are printed beside the seeds' figures for upstream (about 40 ms and 350 ms) and
 // knit's goals (under 10 ms and under 50 ms), and as a ratio to a reference measured in the same
 // run: an API write seen by a watch (ConfigMap created -> ADDED event), the floor of both paths.
@@ -17,13 +18,16 @@ import { loadKubeconfig } from '../src/client/config.js';
 import { R } from '../src/client/resources.js';
 import { iptablesSave, nft } from '../src/platform/index.js';
 import { startCluster, type Cluster } from '../test/e2e/lib/cluster.js';
-import { readyPods, rollout } from '../test/e2e/lib/services.js';
+import { mentions, readyPods, rollout, sha256Base32 } from '../test/e2e/lib/services.js';
 import { sleep, waitFor } from '../test/e2e/lib/wait.js';
 
 type Mode = 'iptables' | 'nftables';
 const NODES = ['node-1', 'node-2', 'node-3'];
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 const now = (): number => performance.timeOrigin + performance.now();
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+// Interrupted: exit normally so that the harness ends the cluster (by pid) and removes its files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 // Inside node-1's namespace: on {host, port}, starts a connect every millisecond (each given up
 // after 50 ms) and answers with the wall-clock time of the first that succeeds.
@@ -86,15 +90,18 @@ async function rulesOf(netns: string, mode: Mode): Promise<string> {
   return mode === 'iptables' ? iptablesSave(netns, 'nat') : nft('list table ip kube-proxy', netns).catch(() => '');
 }
 
-const mentions = (rules: string, ip: string): boolean => new RegExp(`(^|[^\\d.])${ip.replace(/\./g, '\\.')}([^\\d]|$)`, 'm').test(rules);
+/** A rule sends traffic to the pod: a DNAT to ip (flushed nftables chains named after it may linger a second). */
+const dnatTo = (rules: string, ip: string): boolean => rules.includes(`--to-destination ${ip}:`) || rules.includes(`dnat to ${ip}:`);
 
 /** Polls every node's rules without pause; resolves with the wall-clock time each first satisfied until. */
-async function watchRules(c: Cluster, mode: Mode, until: (rules: string) => boolean): Promise<number[]> {
+async function watchRules(c: Cluster, mode: Mode, what: string, until: (rules: string) => boolean): Promise<number[]> {
+  const deadline = now() + 60_000;
   return Promise.all(NODES.map(async (node) => {
     for (;;) {
       const rules = await rulesOf(`knit-${c.name}-${node}`, mode);
       const at = now();
       if (until(rules)) return at;
+      if (at > deadline) throw new Error(`${node}: no ${what} after 60 s`);
     }
   }));
 }
@@ -136,20 +143,64 @@ async function serviceToConnection(c: Cluster, api: ApiClient, agent: ConnectAge
     });
     out.push(at - t0);
     await api.delete(R.services, 'default', `bench-${i}`);
-    await watchRules(c, mode, (rules) => !mentions(rules, clusterIP));
+    await watchRules(c, mode, `removal of ${clusterIP}`, (rules) => !mentions(rules, clusterIP));
     await sleep(500);
   }
   return out;
 }
 
-async function podToGone(c: Cluster, api: ApiClient, mode: Mode, iterations: number): Promise<number[]> {
+/**
+ * `nft monitor rules` in every node's namespace: the kernel reports each committed rule change
+ * (iptables-nft rules are nftables rules too), so the time a DNAT went is known without polling.
+ */
+class RuleMonitors {
+  private readonly children: ChildProcessByStdio<null, Readable, null>[] = [];
+  private readonly waiting = new Set<(line: string, at: number) => void>();
+
+  constructor(c: Cluster) {
+    for (const node of NODES) {
+      const child = spawn('ip', ['netns', 'exec', `knit-${c.name}-${node}`, 'nft', 'monitor', 'rules'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const at = now();
+        for (const w of this.waiting) w(`${node} ${line}`, at);
+      });
+      this.children.push(child);
+    }
+  }
+
+  /** Resolves with the time each node first reported a line for which match holds. */
+  firstOnEveryNode(match: (line: string) => boolean): Promise<number[]> {
+    return Promise.all(NODES.map((node) => new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => { this.waiting.delete(w); reject(new Error(`${node}: no matching rule change in 60 s`)); }, 60_000);
+      const w = (line: string, at: number) => {
+        if (!line.startsWith(`${node} `) || !match(line)) return;
+        clearTimeout(timer);
+        this.waiting.delete(w);
+        resolve(at);
+      };
+      this.waiting.add(w);
+    })));
+  }
+
+  stop(): void {
+    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** The chain holding the DNAT to one endpoint of default/bench (port 8080), as both modes name it. */
+const endpointChain = (mode: Mode, ip: string): string =>
+  mode === 'iptables' ? `KUBE-SEP-${sha256Base32(`default/benchtcp${ip}:8080`).slice(0, 16)} ` : `__${ip}/8080 `;
+
+async function podToGone(c: Cluster, api: ApiClient, monitors: RuleMonitors, mode: Mode, iterations: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const pods = await readyPods(c, 'app=bench', 3);
-    await watchRules(c, mode, (rules) => pods.every((p) => mentions(rules, p.ip)));
+    await watchRules(c, mode, 'rules for every bench pod', (rules) => pods.every((p) => dnatTo(rules, p.ip)));
     await sleep(500);
     const victim = pods[i % pods.length];
-    const gone = watchRules(c, mode, (rules) => !mentions(rules, victim.ip));
+    // The transaction that deletes the DNAT rule to the victim also drops it from the Service's balancing.
+    const chain = endpointChain(mode, victim.ip);
+    const gone = monitors.firstOnEveryNode((line) => line.includes(' delete rule ') && line.includes(chain));
     const t0 = now();
     await api.delete(R.pods, 'default', victim.name);
     out.push(Math.max(...(await gone)) - t0);
@@ -179,8 +230,20 @@ async function measure(mode: Mode, iterations: number): Promise<{ rows: Row[]; r
     await api.create(R.deployments, 'default', BACKEND as KubeObject);
     await rollout(c, 'deployment/bench');
     const reference = await apiReference(api, iterations);
+    progress(`${mode}: API reference done`);
     const created = await serviceToConnection(c, api, agent, mode, iterations);
-    const deleted = await podToGone(c, api, mode, iterations);
+    progress(`${mode}: Service creation done`);
+    await api.create(R.services, 'default', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'bench' }, spec: { selector: { app: 'bench' }, ports: [{ port: 80, targetPort: 8080 }] },
+    } as KubeObject);
+    const monitors = new RuleMonitors(c);
+    let deleted: number[];
+    try {
+      await sleep(500);
+      deleted = await podToGone(c, api, monitors, mode, iterations);
+    } finally {
+      monitors.stop();
+    }
     return {
       reference,
       rows: [

@@ -11,7 +11,13 @@ import type { ClusterConfig } from './config.js';
 export const KUBE_PROXY_IMAGE = 'registry.k8s.io/kube-proxy:v1.32.0';
 export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.11.3';
 
-/** The KubeProxyConfiguration kubeadm writes, with knit's cluster CIDR and mode ("" = iptables). */
+/**
+ * The KubeProxyConfiguration kubeadm writes, with knit's cluster CIDR and mode ("" = iptables),
+ * and a minSyncPeriod of 100ms for iptables and nftables instead of 0s (which means 1s): the 1s
+ * default is sized for clusters whose syncs take seconds, a knit cluster's take tens of
+ * milliseconds; with 1s, a Service's creation and its EndpointSlice (two syncs) use up the burst
+ * of two and every change after them waits up to a second.
+ */
 export function kubeProxyConfig(cfg: ClusterConfig, mode: string): string {
   return [
     'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
@@ -34,7 +40,7 @@ export function kubeProxyConfig(cfg: ClusterConfig, mode: string): string {
     'iptables:',
     '  masqueradeAll: false',
     '  masqueradeBit: null',
-    '  minSyncPeriod: 0s',
+    '  minSyncPeriod: 100ms',
     '  syncPeriod: 0s',
     'ipvs:',
     '  excludeCIDRs: null',
@@ -48,7 +54,7 @@ export function kubeProxyConfig(cfg: ClusterConfig, mode: string): string {
     'nftables:',
     '  masqueradeAll: false',
     '  masqueradeBit: null',
-    '  minSyncPeriod: 0s',
+    '  minSyncPeriod: 100ms',
     '  syncPeriod: 0s',
     'nodePortAddresses: null',
     'oomScoreAdj: null',
@@ -84,7 +90,7 @@ export function kubeadmCorefile(domain: string, upstreams: string[]): string {
 `;
 }
 
-export function systemObjects(cfg: ClusterConfig, apiServer: string, nodeNetwork: string): { ref: ResourceRef; obj: KubeObject }[] {
+export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: ResourceRef; obj: KubeObject }[] {
   const ns = 'kube-system';
   const proxyMode = cfg.proxyMode === 'iptables' ? '' : cfg.proxyMode;
   const criticalTolerations = [{ operator: 'Exists' }];
@@ -160,8 +166,10 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string, nodeNetwork
                 image: COREDNS_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
                 args: ['-conf', '/etc/coredns/Corefile'],
-                // knit's DNS forwards names outside the cluster only for clients in these ranges.
-                env: [{ name: 'KNIT_CLUSTER_CIDRS', value: `${cfg.clusterCIDR},${nodeNetwork}` }],
+                // knit's DNS forwards names outside the cluster only for pods, the nodes (it watches
+                // them) and the host (the API server's address on the node network), not for other
+                // clients on that network such as the external client.
+                env: [{ name: 'KNIT_CLUSTER_CIDRS', value: `${cfg.clusterCIDR},${new URL(apiServer).hostname}/32` }],
                 ports: [
                   { name: 'dns', containerPort: 53, protocol: 'UDP' },
                   { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
@@ -197,9 +205,12 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string, nodeNetwork
   ];
 }
 
-/** Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as they are. */
-export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string, nodeNetwork: string): Promise<void> {
-  for (const { ref, obj } of systemObjects(cfg, apiServer, nodeNetwork)) {
+/**
+ * Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as
+ * they are. The node network is no longer needed (callers may stop passing it).
+ */
+export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string, _nodeNetwork?: string): Promise<void> {
+  for (const { ref, obj } of systemObjects(cfg, apiServer)) {
     const existing = await client.get(ref, obj.metadata.namespace, obj.metadata.name!).catch((err) => {
       if (isApiError(err, 'NotFound')) return undefined;
       throw err;

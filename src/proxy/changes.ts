@@ -21,6 +21,7 @@ function samePortMap<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): b
 }
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+const NO_ENDPOINTS: readonly EndpointInfo[] = Object.freeze([]);
 
 /** "ns/svc" of a servicePortKey ("ns/svc:port/PROTO" or "ns/svc/PROTO"). */
 function serviceOfKey(key: string): string {
@@ -71,12 +72,15 @@ export class ProxyState {
   private readonly services = new Tracker<ServicePortInfo>();
   private readonly endpoints = new Tracker<EndpointInfo[]>();
   private readonly slices = new Map<string, Map<string, EndpointSlice>>();
+  /** servicePorts() in key order, until a Service changes. */
+  private sorted: { key: string; service: string; port: ServicePortInfo }[] | null = null;
 
   constructor(private readonly nodeName: string) {}
 
   /** Records a Service (or its deletion); returns whether any change is pending. */
   updateService(svc: Service, deleted = false): boolean {
     const key = namespacedName(svc.metadata.namespace ?? 'default', svc.metadata.name ?? '');
+    this.sorted = null;
     return this.services.set(key, deleted ? new Map() : servicePortsOf(svc));
   }
 
@@ -98,11 +102,17 @@ export class ProxyState {
     return this.services.pending || this.endpoints.pending;
   }
 
-  /** Every service port, sorted by key so that rendering is deterministic. */
-  servicePorts(): [string, ServicePortInfo][] {
-    const all: [string, ServicePortInfo][] = [];
-    for (const ports of this.services.current.values()) all.push(...ports);
-    return all.sort((a, b) => compareStrings(a[0], b[0]));
+  /**
+   * Every service port with its endpoints, sorted by key so that rendering is deterministic. The
+   * order is kept until a Service changes (a sync after an endpoint change does not sort again).
+   */
+  servicePorts(): [key: string, port: ServicePortInfo, endpoints: readonly EndpointInfo[]][] {
+    if (!this.sorted) {
+      const all: { key: string; service: string; port: ServicePortInfo }[] = [];
+      for (const [service, ports] of this.services.current) for (const [key, port] of ports) all.push({ key, service, port });
+      this.sorted = all.sort((a, b) => compareStrings(a.key, b.key));
+    }
+    return this.sorted.map(({ key, service, port }) => [key, port, this.endpoints.current.get(service)?.get(key) ?? NO_ENDPOINTS]);
   }
 
   /** The service port with this servicePortKey ("ns/svc:port/PROTO"), if it exists. */
@@ -110,9 +120,9 @@ export class ProxyState {
     return this.services.current.get(serviceOfKey(key))?.get(key);
   }
 
-  /** Endpoints of one service port (by servicePortKey). */
-  endpointsOf(key: string): EndpointInfo[] {
-    return this.endpoints.current.get(serviceOfKey(key))?.get(key) ?? [];
+  /** Endpoints of one service port (by servicePortKey); the same array until they change. */
+  endpointsOf(key: string): readonly EndpointInfo[] {
+    return this.endpoints.current.get(serviceOfKey(key))?.get(key) ?? NO_ENDPOINTS;
   }
 
   /** Number of endpoints of every service port (for the sync log). */

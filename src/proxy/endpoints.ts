@@ -81,7 +81,7 @@ const fallback = (ep: EndpointInfo): boolean => ep.serving && ep.terminating;
  * Ready endpoints; when none are ready, serving-and-terminating ones (so that connections keep
  * working during a rollout's last moments), as upstream decides.
  */
-export function categorizeEndpoints(endpoints: EndpointInfo[], svc: ServicePortInfo): CategorizedEndpoints {
+export function categorizeEndpoints(endpoints: readonly EndpointInfo[], svc: ServicePortInfo): CategorizedEndpoints {
   let clusterEndpoints: EndpointInfo[] = [];
   let localEndpoints: EndpointInfo[] = [];
   let hasAnyEndpoints = false;

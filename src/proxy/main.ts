@@ -1,20 +1,20 @@
 // The kube-proxy process, run by the node agent for the image registry.k8s.io/kube-proxy in the
 // kube-system DaemonSet kube-proxy (hostNetwork: it programs its node's namespace). It takes
 // upstream's flags --hostname-override and --master, authenticates with its pod's service
-// account, reads its mode and cluster CIDR from the ConfigMap kube-system/kube-proxy (key
-// config.conf) and, when that ConfigMap changes mode, moves the node to the new mode.
+// account, reads its configuration from the ConfigMap kube-system/kube-proxy (key config.conf)
+// and, when that ConfigMap changes (the mode, say), moves the node over to the new configuration.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { ConfigMap, EndpointSlice, Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { inClusterConfig, SERVICE_ACCOUNT_DIR } from '../client/config.js';
 import { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
+import { type KubeProxyConfig, parseKubeProxyConfiguration } from './config.js';
 import { createProxier, resolveMode, type Proxier } from './index.js';
+import { createLogger } from './log.js';
 
-const log = (line: string) => process.stdout.write(`I${new Date().toISOString()} ${line}\n`);
-const logError = (line: string) => process.stdout.write(`E${new Date().toISOString()} ${line}\n`);
+const log = createLogger('server.go');
 
 function flag(name: string): string | undefined {
   for (let i = 2; i < process.argv.length; i++) {
@@ -25,14 +25,7 @@ function flag(name: string): string | undefined {
   return undefined;
 }
 
-interface ProxyConfig { mode: string; clusterCIDR?: string }
-
-function parseConfig(cm: ConfigMap | undefined): ProxyConfig {
-  const text = cm?.data?.['config.conf'];
-  if (!text) return { mode: '' };
-  const c = parseYaml(text) as { mode?: string; clusterCIDR?: string } | null;
-  return { mode: c?.mode ?? '', clusterCIDR: c?.clusterCIDR || undefined };
-}
+const configOf = (cm: ConfigMap | undefined): KubeProxyConfig => parseKubeProxyConfiguration(cm?.data?.['config.conf']);
 
 function client(): ApiClient {
   const master = flag('master');
@@ -56,13 +49,16 @@ async function main(): Promise<void> {
   const node = nodes.get(undefined, nodeName);
   const nodeIPs = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
   if (nodeIPs.length === 0) throw new Error(`node ${nodeName} has no InternalIP`);
-  let config = parseConfig(configMaps.get('kube-system', 'kube-proxy'));
+  let config = configOf(configMaps.get('kube-system', 'kube-proxy'));
   await resolveMode(config.mode);
-  log(`Using node IP ${nodeIPs.join(',')} for node ${nodeName}`);
+  log.info('Successfully retrieved NodeIPs', { NodeIPs: nodeIPs });
 
   let proxier: Proxier | undefined;
   const start = async () => {
-    const p = await createProxier({ mode: config.mode, nodeName, nodeIPs, clusterCIDR: config.clusterCIDR });
+    const p = await createProxier({
+      mode: config.mode, nodeName, nodeIPs, clusterCIDR: config.clusterCIDR,
+      minSyncPeriodMs: config.minSyncPeriodMs, syncPeriodMs: config.syncPeriodMs,
+    });
     for (const s of services.list()) p.onServiceAdd(s);
     for (const s of slices.list()) p.onEndpointSliceAdd(s);
     const n = nodes.get(undefined, nodeName);
@@ -77,26 +73,28 @@ async function main(): Promise<void> {
   await Promise.all([services.waitForSync(), slices.waitForSync()]);
   proxier.setInitialized();
 
-  // A new mode in the ConfigMap: stop this proxier and start one for the new mode, which removes the old rules.
+  // A changed configuration: stop this proxier and start one for the new configuration, which
+  // removes the rules of the mode it no longer uses.
   let switching: Promise<unknown> = Promise.resolve();
   configMaps.addHandler({
     update: (_o, cm) => {
-      const next = parseConfig(cm);
-      if (next.mode === config.mode && next.clusterCIDR === config.clusterCIDR) return;
       switching = switching.then(async () => {
+        let next: KubeProxyConfig;
         try {
+          next = configOf(cm);
+          if (JSON.stringify(next) === JSON.stringify(config)) return;
           await resolveMode(next.mode);
         } catch (err) {
-          logError(`${(err as Error).message}; keeping mode ${JSON.stringify(config.mode || 'iptables')}`);
+          log.error(err, 'Invalid kube-proxy configuration; keeping the current one', { mode: config.mode || 'iptables' });
           return;
         }
-        log(`kube-proxy configuration changed: mode ${JSON.stringify(config.mode)} -> ${JSON.stringify(next.mode)}`);
+        log.info('kube-proxy configuration changed', { oldMode: config.mode, newMode: next.mode });
         config = next;
         const old = proxier;
         proxier = undefined;
         await old?.stop();
         proxier = await start();
-      }).catch((err) => logError(`switching mode: ${(err as Error).message}`));
+      }).catch((err) => log.error(err, 'Switching to the new configuration failed'));
     },
   });
 
@@ -112,6 +110,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  logError(`${(err as Error).message}`);
+  log.error(err, 'Error running ProxyServer');
   process.exit(1);
 });

@@ -37,7 +37,7 @@ export interface ServicePortPlan {
   externalVerdict: NoEndpointVerdict | null;
 }
 
-export function planServicePort(key: string, svc: ServicePortInfo, endpoints: EndpointInfo[]): ServicePortPlan {
+export function planServicePort(key: string, svc: ServicePortInfo, endpoints: readonly EndpointInfo[]): ServicePortPlan {
   const { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints: hasEndpoints } = categorizeEndpoints(endpoints, svc);
   const hasInternalEndpoints = hasEndpoints && !(svc.internalPolicyLocal && localEndpoints.length === 0);
   const hasExternalEndpoints = hasEndpoints && !(svc.externalPolicyLocal && localEndpoints.length === 0);
@@ -61,7 +61,17 @@ export function planServicePort(key: string, svc: ServicePortInfo, endpoints: En
   };
 }
 
+// The change tracker keeps a service port's objects until they change: a plan is made again only
+// for service ports whose Service or endpoints changed (a sync of 10,000 Services plans one).
+const plans = new WeakMap<ServicePortInfo, { endpoints: readonly EndpointInfo[]; plan: ServicePortPlan }>();
+
 /** Plans for every service port of the state, in the state's (sorted) order. */
 export function planAll(state: ProxyState): ServicePortPlan[] {
-  return state.servicePorts().map(([key, svc]) => planServicePort(key, svc, state.endpointsOf(key)));
+  return state.servicePorts().map(([key, svc, endpoints]) => {
+    const known = plans.get(svc);
+    if (known?.endpoints === endpoints) return known.plan;
+    const plan = planServicePort(key, svc, endpoints);
+    plans.set(svc, { endpoints, plan });
+    return plan;
+  });
 }

@@ -19,7 +19,8 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
 const SERVICE_NAME = 'kubernetes.io/service-name';
 
-const netexecPod = (name: string, labels: string, port: number, portName: string, readinessPath: string) => `
+/** A netexec pod whose readiness probe asks readinessPort (nothing listens on another port: never ready). */
+const netexecPod = (name: string, labels: string, port: number, portName: string, readinessPath: string, readinessPort = port) => `
 apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, labels: {${labels}}}
@@ -29,12 +30,12 @@ spec:
     image: ${AGNHOST}
     args: ["netexec", "--http-port=${port}"]
     ports: [{name: ${portName}, containerPort: ${port}}]
-    readinessProbe: {httpGet: {path: ${readinessPath}, port: ${port}}, periodSeconds: 1}
+    readinessProbe: {httpGet: {path: ${readinessPath}, port: ${readinessPort}}, periodSeconds: 1}
 ---`;
 
 const MANIFEST = `
 ${netexecPod('ready', 'app: probe', 8080, 'http', '/healthz')}
-${netexecPod('unready', 'app: probe', 8080, 'http', '/no-such-path')}
+${netexecPod('unready', 'app: probe', 8080, 'http', '/healthz', 9999)}
 ${netexecPod('named-a', 'app: named', 8080, 'web', '/healthz')}
 ${netexecPod('named-b', 'app: named', 9090, 'web', '/healthz')}
 apiVersion: v1
@@ -53,7 +54,7 @@ spec:
   template:
     metadata: {labels: {app: linger}}
     spec:
-      terminationGracePeriodSeconds: 120
+      terminationGracePeriodSeconds: 30
       containers:
       - {name: serve-hostname, image: "${AGNHOST}", args: ["serve-hostname"], ports: [{containerPort: 9376}]}
 ---
@@ -156,6 +157,7 @@ describe('Endpoints and EndpointSlices, on a 3-node cluster', () => {
     assert.deepEqual(slice.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
 
     const ip = (await serviceJson(c, 'probe')).spec.clusterIP;
+    await waitRules(c, NODES, 'iptables', 'the ready probe endpoint', (rules) => mentions(rules, ready.ip));
     const r = await c.kubectl(['exec', 'client', '--', 'curl', '-sS', '-H', 'Connection: close', '-w', '\\n', `http://${ip}/hostname?i=[1-20]`]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual([...tally(r.stdout.trim().split('\n'))], [['ready', 20]]);
@@ -198,6 +200,7 @@ describe('Endpoints and EndpointSlices, on a 3-node cluster', () => {
     const byPort = (await slices(c, 'named')).map((s) => [s.ports.map((p: any) => p.port), s.endpoints.map((e: any) => e.addresses[0])]).sort((x, y) => x[0][0] - y[0][0]);
     assert.deepEqual(byPort, [[[8080], [a.ip]], [[9090], [b.ip]]]);
     const ip = (await serviceJson(c, 'named')).spec.clusterIP;
+    await waitRules(c, NODES, 'iptables', 'both named endpoints', (rules) => rules.includes(`--to-destination ${a.ip}:8080`) && rules.includes(`--to-destination ${b.ip}:9090`));
     const r = await c.kubectl(['exec', 'client', '--', 'curl', '-sS', '-H', 'Connection: close', '-w', '\\n', `http://${ip}/hostname?i=[1-40]`]);
     assert.deepEqual([...tally(r.stdout.trim().split('\n')).keys()].sort(), ['named-a', 'named-b'], r.stderr);
   });
@@ -213,9 +216,9 @@ describe('Endpoints and EndpointSlices, on a 3-node cluster', () => {
         .find((e: any) => e.addresses[0] === victim.ip), (e) => e?.conditions?.terminating === true);
       // serve-hostname keeps serving during its grace period: serving, not ready.
       assert.deepEqual(slice.conditions, { ready: false, serving: true, terminating: true });
-      const ep = await endpoints(c, 'linger');
-      const listed = ep.subsets.flatMap((s: any) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]).map((a: any) => a.ip);
-      assert.ok(!listed.includes(victim.ip), `Endpoints still list the terminating pod ${victim.ip}: ${listed}`);
+      // Endpoints leave terminating pods out altogether.
+      await waitFor(`the Endpoints to drop ${victim.ip}`, async () => (await endpoints(c, 'linger')).subsets.flatMap((s: any) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]).map((a: any) => a.ip),
+        (listed: string[]) => !listed.includes(victim.ip));
       await waitRules(c, NODES, 'iptables', `${victim.ip} to leave the rules`, (rules) => !mentions(rules, victim.ip));
 
       // It still answers on its own address, but not one connection through the Service reaches it.
@@ -231,7 +234,9 @@ describe('Endpoints and EndpointSlices, on a 3-node cluster', () => {
       await waitFor('the replacement in Endpoints', () => endpoints(c, 'linger'), (e) => e.subsets?.some((s: any) => ipsOf(s.addresses).includes(replacement.ip)));
       await waitRules(c, NODES, 'iptables', `the replacement ${replacement.ip} in the rules`, (rules) => mentions(rules, replacement.ip));
     } finally {
-      await c.kubectl(['delete', 'pod', victim.name, '--grace-period=0', '--force']);
+      // serve-hostname stops when its grace period ends: the pod then goes for good (a forced
+      // deletion would leave its container to outlive the cluster).
+      await waitFor('the deleted pod to go', () => pods(c, 'app=linger'), (ps) => !ps.some((p) => p.name === victim.name), { timeoutMs: 120_000, intervalMs: 1000 });
     }
     await waitFor('the deleted pod to leave the slices', async () => (await slices(c, 'linger')).flatMap((s) => s.endpoints.map((e: any) => e.addresses[0])),
       (ips) => !ips.includes(victim.ip));
@@ -242,8 +247,18 @@ describe('Endpoints and EndpointSlices, on a 3-node cluster', () => {
     try {
       const all = await readyPods(c, 'app=many', MANY);
       const want = all.map((p) => p.ip).sort();
-      const got = await waitFor(`${MANY} endpoints in the many slices`, () => slices(c, 'many'),
-        (ss) => ss.reduce((n, s) => n + (s.endpoints?.length ?? 0), 0) === MANY && ss.every((s) => s.endpoints.every((e: any) => e.conditions.ready)), { timeoutMs: 120_000 });
+      // What was last seen, compactly: each slice's size, and the addresses missing or extra.
+      await waitFor(`${MANY} ready endpoints in the many slices`, async () => {
+        const ss = await slices(c, 'many');
+        const ips = ss.flatMap((s) => (s.endpoints ?? []).filter((e: any) => e.conditions.ready).map((e: any) => e.addresses[0]));
+        return {
+          slices: ss.map((s) => `${s.metadata.name}: ${s.endpoints?.length ?? 0}`),
+          missing: want.filter((ip) => !ips.includes(ip)),
+          extra: ips.filter((ip) => !want.includes(ip)),
+          duplicates: ips.length - new Set(ips).size,
+        };
+      }, (v) => v.missing.length === 0 && v.extra.length === 0 && v.duplicates === 0, { timeoutMs: 120_000 });
+      const got = await slices(c, 'many');
       assert.ok(got.length >= 2, `${got.length} slice(s)`);
       for (const s of got) {
         assert.ok(s.endpoints.length <= 100, `${s.metadata.name} holds ${s.endpoints.length}`);
@@ -257,7 +272,7 @@ describe('Endpoints and EndpointSlices, on a 3-node cluster', () => {
       await waitRules(c, NODES, 'iptables', `${MANY} endpoints of many`, (rules) => rules.split('\n').filter((l) => l.startsWith(`-A ${chain} `) && l.includes('-j KUBE-SEP-')).length === MANY);
       const listed = (await nodeExecOk(c, 'node-1', ['iptables', '-t', 'nat', '-L', chain, '-n'])).split('\n').filter((l) => l.startsWith('KUBE-SEP-'));
       assert.equal(listed.length, MANY);
-      assert.match(listed[0], /statistic mode random probability 0\.00990099009$/);
+      assert.match(listed[0], /statistic mode random probability 0\.00990098994$/);
       assert.doesNotMatch(listed.at(-1)!, /statistic/);
     } finally {
       await c.kubectl(['delete', '-f', '-'], { input: MANY_MANIFEST });

@@ -4,7 +4,8 @@
 // rewrite only the top-level chains and the changed services' chains.
 
 import type { ProxyBackend, SyncRequest, SyncResult } from '../backend.js';
-import { type Kernel, KernelCommandError } from '../kernel.js';
+import { PlatformError } from '../../platform/index.js';
+import type { Kernel } from '../kernel.js';
 import { isIptablesServiceChain } from '../names.js';
 import { missingJumps, renderCleanup, saveTables, savedChains } from './jumps.js';
 import { type IptablesOptions, renderIptables } from './render.js';
@@ -63,7 +64,7 @@ export class IptablesBackend implements ProxyBackend {
 
 /** Adds the input lines around the one iptables-restore names ("line 12 failed"). */
 function withFailingLines(err: unknown, input: string): unknown {
-  const m = err instanceof KernelCommandError ? /line (\d+) failed/.exec(err.stderr) : null;
+  const m = err instanceof PlatformError ? /line (\d+) failed/.exec(err.stderr) : null;
   if (!m) return err;
   const n = Number(m[1]);
   const context = input.split('\n').slice(Math.max(0, n - 2), n + 1).map((l, i) => `${Math.max(1, n - 1) + i}: ${l}`);

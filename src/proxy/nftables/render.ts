@@ -105,6 +105,69 @@ function namesOf(svc: ServicePortInfo, ep: EndpointInfo): { chain: string; affin
   return names;
 }
 
+/** One element of a set or map: key and value as nft writes them ('' for set elements). */
+interface Element {
+  container: string;
+  key: string;
+  value: string;
+  comment?: string;
+}
+
+/** What one service port puts in the table besides its rules: chains, affinity sets, elements. */
+interface PlanEntries {
+  chains: string[];
+  affinitySets: string[];
+  elements: Element[];
+}
+
+const usesFirewall = (svc: ServicePortInfo): boolean => svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
+
+// Plans are the same objects until their service port changes (see planAll): computed once each,
+// a partial sync of 10,000 Services only looks the unchanged ones up.
+const entriesCache = new WeakMap<ServicePortPlan, PlanEntries>();
+
+function entriesOf(plan: ServicePortPlan): PlanEntries {
+  const cached = entriesCache.get(plan);
+  if (cached) return cached;
+  const { svc, protocol } = plan;
+  const chains = chainsOf(svc);
+  const out: PlanEntries = { chains: [], affinitySets: [], elements: [] };
+  for (const ep of plan.allReachable) {
+    const names = namesOf(svc, ep);
+    out.chains.push(names.chain);
+    if (svc.sessionAffinityClientIP) out.affinitySets.push(names.affinitySet);
+  }
+  if (plan.usesClusterPolicyChain) out.chains.push(chains.service);
+  if (plan.usesLocalPolicyChain) out.chains.push(chains.local);
+  if (plan.usesExternalChain) out.chains.push(chains.external);
+  if (usesFirewall(svc)) out.chains.push(chains.firewall);
+
+  const element = (container: string, key: (string | number)[], value: string, comment?: string) =>
+    out.elements.push({ container, key: key.join(' . '), value, ...(comment ? { comment } : {}) });
+  const verdict = (v: string | null): string => (v === 'reject' ? 'goto reject-chain' : 'drop');
+  const internalChain = svc.internalPolicyLocal ? chains.local : chains.service;
+  element('cluster-ips', [svc.clusterIP], '');
+  if (plan.hasInternalEndpoints) element('service-ips', [svc.clusterIP, protocol, svc.port], `goto ${internalChain}`);
+  else element('no-endpoint-services', [svc.clusterIP, protocol, svc.port], verdict(plan.internalVerdict), svc.nameString);
+  for (const ip of svc.externalIPs) {
+    if (plan.hasEndpoints) element('service-ips', [ip, protocol, svc.port], `goto ${chains.external}`);
+    if (!plan.hasExternalEndpoints) element('no-endpoint-services', [ip, protocol, svc.port], verdict(plan.externalVerdict), svc.nameString);
+  }
+  for (const ip of svc.loadBalancerVIPs) {
+    if (plan.hasEndpoints) element('service-ips', [ip, protocol, svc.port], `goto ${chains.external}`);
+    if (usesFirewall(svc)) element('firewall-ips', [ip, protocol, svc.port], `goto ${chains.firewall}`);
+  }
+  if (!plan.hasExternalEndpoints) {
+    for (const ip of svc.loadBalancerVIPs) element('no-endpoint-services', [ip, protocol, svc.port], verdict(plan.externalVerdict), svc.nameString);
+  }
+  if (svc.nodePort !== 0) {
+    if (plan.hasEndpoints) element('service-nodeports', [protocol, svc.nodePort], `goto ${chains.external}`);
+    if (!plan.hasExternalEndpoints) element('no-endpoint-nodeports', [protocol, svc.nodePort], verdict(plan.externalVerdict), svc.nameString);
+  }
+  entriesCache.set(plan, out);
+  return out;
+}
+
 export function renderNftables(req: NftRenderRequest, opts: NftOptions, prior: NftProgrammed): NftRender {
   const ops: string[] = [];
   const created = new Set<string>();
@@ -125,16 +188,14 @@ export function renderNftables(req: NftRenderRequest, opts: NftOptions, prior: N
     created.add(chain);
     ops.push(`add chain ${T} ${chain}`, `flush chain ${T} ${chain}`);
   };
-  const ensureElement = (container: string, key: string[], value: string[] | null, comment?: string): void => {
-    const k = key.join(' . ');
-    const v = value ? value.join(' ') : '';
+  const ensureElement = ({ container, key, value, comment }: Element): void => {
     const done = seen.get(container)!;
-    if (done.has(k)) return;
-    done.set(k, v);
-    const before = previous.get(container)?.get(k);
-    if (before === v) return;
-    if (before !== undefined) ops.push(`delete element ${T} ${container} { ${k} }`);
-    ops.push(`add element ${T} ${container} { ${k}${comment ? ` comment ${q(comment)}` : ''}${value ? ` : ${v}` : ''} }`);
+    if (done.has(key)) return;
+    done.set(key, value);
+    const before = previous.get(container)?.get(key);
+    if (before === value) return;
+    if (before !== undefined) ops.push(`delete element ${T} ${container} { ${key} }`);
+    ops.push(`add element ${T} ${container} { ${key}${comment ? ` comment ${q(comment)}` : ''}${value ? ` : ${value}` : ''} }`);
   };
 
   if (req.full) {
@@ -191,41 +252,14 @@ export function renderNftables(req: NftRenderRequest, opts: NftOptions, prior: N
     const chains = chainsOf(svc);
     const skip = !req.full && !req.changed.has(`${svc.namespace}/${svc.name}`);
 
-    for (const ep of plan.allReachable) {
-      const names = namesOf(svc, ep);
-      ensureChain(names.chain, skip);
-      if (svc.sessionAffinityClientIP) activeAffinitySets.add(names.affinitySet);
-    }
-    if (plan.usesClusterPolicyChain) ensureChain(chains.service, skip);
-    if (plan.usesLocalPolicyChain) ensureChain(chains.local, skip);
-    if (plan.usesExternalChain) ensureChain(chains.external, skip);
+    // Chains in use and elements: always reconciled, so partial syncs still catch every address change.
+    const entries = entriesOf(plan);
+    for (const chain of entries.chains) ensureChain(chain, skip);
+    for (const set of entries.affinitySets) activeAffinitySets.add(set);
+    for (const element of entries.elements) ensureElement(element);
     const internalChain = svc.internalPolicyLocal ? chains.local : chains.service;
     const externalPolicyChain = svc.externalPolicyLocal ? chains.local : chains.service;
-    const verdict = (v: string | null): string => (v === 'reject' ? 'goto reject-chain' : 'drop');
-    const svcKey = (ip: string, port = svc.port): string[] => [ip, protocol, String(port)];
-
-    // Elements: always reconciled, so partial syncs still catch every address change.
-    ensureElement('cluster-ips', [svc.clusterIP], null);
-    if (plan.hasInternalEndpoints) ensureElement('service-ips', svcKey(svc.clusterIP), ['goto', internalChain]);
-    else ensureElement('no-endpoint-services', svcKey(svc.clusterIP), [verdict(plan.internalVerdict)], svc.nameString);
-    for (const ip of svc.externalIPs) {
-      if (plan.hasEndpoints) ensureElement('service-ips', svcKey(ip), ['goto', chains.external]);
-      if (!plan.hasExternalEndpoints) ensureElement('no-endpoint-services', svcKey(ip), [verdict(plan.externalVerdict)], svc.nameString);
-    }
-    const usesFWChain = svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
-    if (usesFWChain) ensureChain(chains.firewall, skip);
-    for (const ip of svc.loadBalancerVIPs) {
-      if (plan.hasEndpoints) ensureElement('service-ips', svcKey(ip), ['goto', chains.external]);
-      if (usesFWChain) ensureElement('firewall-ips', svcKey(ip), ['goto', chains.firewall]);
-    }
-    if (!plan.hasExternalEndpoints) {
-      for (const ip of svc.loadBalancerVIPs) ensureElement('no-endpoint-services', svcKey(ip), [verdict(plan.externalVerdict)], svc.nameString);
-    }
-    if (svc.nodePort !== 0) {
-      const key = [protocol, String(svc.nodePort)];
-      if (plan.hasEndpoints) ensureElement('service-nodeports', key, ['goto', chains.external]);
-      if (!plan.hasExternalEndpoints) ensureElement('no-endpoint-nodeports', key, [verdict(plan.externalVerdict)], svc.nameString);
-    }
+    const usesFWChain = usesFirewall(svc);
 
     if (skip) continue;
 

@@ -377,6 +377,21 @@ export function servicesBehaviourSuite(mode: ProxyMode): void {
       }
     });
 
+    test('deleting a pod removes its IP from Endpoints, EndpointSlices and every node\'s rules; its replacement\'s IP appears', async () => {
+      const victim = echo.find((p) => p.node === 'node-1')!;
+      await c.kubectlOk(['delete', 'pod', victim.name]);
+      const replacement = await waitFor('the DaemonSet\'s replacement on node-1', async () => (await readyPods(c, 'app=echo', 3)).find((p) => p.node === 'node-1'),
+        (p) => !!p && p.name !== victim.name);
+      const addresses = async () => (await c.kubectlJson(['get', 'endpoints', 'echo'])).subsets.flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.ip));
+      const sliced = async () => (await c.kubectlJson<{ items: any[] }>(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=echo'])).items
+        .flatMap((s) => s.endpoints.map((e: any) => e.addresses[0]));
+      for (const [what, list] of [['Endpoints', addresses], ['EndpointSlices', sliced]] as const) {
+        await waitFor(`${what} with ${replacement!.ip} instead of ${victim.ip}`, list, (ips: string[]) => ips.includes(replacement!.ip) && !ips.includes(victim.ip));
+      }
+      await waitRules(c, NODES, mode, `${replacement!.ip} instead of ${victim.ip}`, (rules) => mentions(rules, replacement!.ip) && !mentions(rules, victim.ip));
+      echo = await readyPods(c, 'app=echo', 3);
+    });
+
     if (mode === 'iptables') {
       test('iptables -t nat -L KUBE-SERVICES / KUBE-SVC-... show upstream\'s chains, comments and probabilities', async () => {
         const svcChain = iptablesChain('SVC', 'default/echo:http');
