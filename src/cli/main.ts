@@ -1,15 +1,15 @@
 // The knit command.
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { flagHelp, intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
 import { CLUSTER_NAME_RE, defaultConfig, loadConfig, paths, type ClusterConfig } from '../cluster/config.js';
-import { StartError } from '../cluster/controlplane.js';
+import { StartError } from '../cluster/errors.js';
 import { dataDirFor, isAlive, readState, runningPid } from '../cluster/state.js';
-import { up, type Output } from '../cluster/up.js';
-import { down } from '../cluster/down.js';
-import { nodeExec } from '../cluster/exec.js';
+import type { Output } from '../cluster/up.js';
+// up, down and node exec load the whole control plane or the platform layer: only the command
+// that needs them imports them, so `knit up -d` hands over to its background process sooner.
 
 const common: Record<string, FlagSpec> = {
   name: { value: true, description: 'cluster name (default "knit")' },
@@ -115,6 +115,7 @@ async function cmdUp(argv: string[]): Promise<number> {
   }
   if (flags.detach && !process.env.KNIT_DETACHED_CHILD) return detach(cfg, argv.filter((a) => a !== '-d' && a !== '--detach'));
   const out = output();
+  const { up } = await import('../cluster/up.js');
   const cluster = await up(cfg, out);
   out.info(summary(cfg, cluster.state.kubeconfig));
   if (!process.env.KNIT_DETACHED_CHILD) out.info('\nPress Ctrl-C to stop it, or run `knit down` from another terminal.');
@@ -134,7 +135,6 @@ async function detach(cfg: ClusterConfig, argv: string[]): Promise<number> {
   const existing = runningPid(cfg.dataDir);
   if (existing) throw new StartError(`cluster "${cfg.name}" is already running (pid ${existing}).`);
   const p = paths(cfg.dataDir);
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const log = openSync(p.log, 'a');
   const bin = fileURLToPath(new URL('../../../bin/knit.js', import.meta.url));
@@ -153,7 +153,7 @@ async function detach(cfg: ClusterConfig, argv: string[]): Promise<number> {
       return 0;
     }
     if (exited || !isAlive(child.pid)) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
   const tail = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').slice(-15).join('\n') : '';
   process.stderr.write(`knit up failed; the last lines of ${p.log}:\n${tail}\n`);
@@ -165,6 +165,7 @@ async function cmdDown(argv: string[]): Promise<number> {
   if (flags.help) return help('down', common);
   const name = nameOf(flags);
   const dataDir = dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined);
+  const { down } = await import('../cluster/down.js');
   const result = await down(name, dataDir, output());
   process.stdout.write(result.wasRunning || result.leftovers
     ? `Stopped cluster "${name}"${result.leftovers ? ` and removed what it left behind (${result.leftovers})` : ''}. Its objects stay in ${dataDir}; \`knit up --name ${name}\` brings it back.\n`
@@ -211,6 +212,7 @@ async function cmdNode(argv: string[]): Promise<number> {
     return flags.help ? 0 : 2;
   }
   const name = nameOf(flags);
+  const { nodeExec } = await import('../cluster/exec.js');
   return nodeExec(dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined), positionals[1], rest);
 }
 

@@ -1,7 +1,6 @@
 // Records core/v1 Events about objects, as client-go's recorder does: one Event per distinct
 // (object, type, reason, message), later repeats bump its count and lastTimestamp.
 
-import { randomBytes } from 'node:crypto';
 import { isApiError } from '../api/errors.js';
 import type { Event, KubeObject } from '../api/types.js';
 import type { ApiClient } from './client.js';
@@ -15,6 +14,19 @@ interface Seen {
 }
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+let lastNanos = 0n;
+
+/**
+ * Upstream's event name: <object>.<hex nanoseconds>. Names sort as the events happened, so a
+ * list (and `kubectl describe`, which sorts by the second-precision lastTimestamp) keeps their order.
+ */
+function eventName(object: string | undefined): string {
+  // Sub-millisecond digits from the pid keep two processes' names apart within one millisecond.
+  const nanos = BigInt(Date.now()) * 1_000_000n + BigInt(process.pid % 1000) * 1000n;
+  lastNanos = nanos > lastNanos ? nanos : lastNanos + 1n;
+  return `${object}.${lastNanos.toString(16)}`;
+}
 
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
@@ -49,7 +61,7 @@ export class EventRecorder {
         this.seen.delete(key);
       }
     }
-    const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    const name = eventName(obj.metadata.name);
     const event: Event = {
       metadata: { name, namespace },
       involvedObject: {

@@ -8,6 +8,7 @@ import { ControllerManager } from '../controllers/index.js';
 import { SqliteStore, startCompactor } from '../storage/index.js';
 import type { ClusterConfig } from './config.js';
 import { paths } from './config.js';
+import { StartError } from './errors.js';
 import { apiServerNames, ensurePki, type ClusterPki } from './pki.js';
 
 export interface ControlPlaneOptions {
@@ -26,8 +27,6 @@ export interface ControlPlane {
   url: string;
   stop(): Promise<void>;
 }
-
-export class StartError extends Error {}
 
 export async function startControlPlane(cfg: ClusterConfig, o: ControlPlaneOptions): Promise<ControlPlane> {
   const p = paths(cfg.dataDir);

@@ -10,7 +10,7 @@ import { renderKubeconfig } from '../pki/index.js';
 import { spawnInNetns, type OwnedProcess } from '../platform/index.js';
 import type { ClusterConfig } from './config.js';
 import { paths } from './config.js';
-import type { ClusterPki } from './pki.js';
+import type { CertKeyPair } from '../pki/index.js';
 import { ensureNodeCert } from './pki.js';
 import type { Topology } from './topology/index.js';
 
@@ -19,6 +19,8 @@ export interface NodeAgentConfig {
   clusterName: string;
   nodeName: string;
   nodeIP: string;
+  /** The node's pod range: the underlay routes it to this node, so the Node is registered with it. */
+  podCIDR: string;
   dataDir: string;
   kubeconfig: string;
   tlsCertFile: string;
@@ -29,6 +31,11 @@ export interface NodeAgentConfig {
   clusterDNS: string;
   clusterDomain: string;
   networkMode: 'vxlan' | 'routes';
+  /**
+   * kubelet's nodeLeaseDurationSeconds: the node monitor grace period, so that heartbeats (every
+   * quarter of it) keep a node Ready however short the grace period is made (40 s: kubelet's default).
+   */
+  nodeLeaseDurationSeconds: number;
   /** The API server as pods and knit's own components reach it directly (https://<gateway>:<port>). */
   apiServer: string;
 }
@@ -77,26 +84,26 @@ export interface NodeAgents {
   stop(): Promise<void>;
 }
 
-export function startNodeAgents(cfg: ClusterConfig, topo: Topology, pki: ClusterPki, log: (line: string) => void): NodeAgents {
+export function startNodeAgents(cfg: ClusterConfig, topo: Topology, ca: CertKeyPair, log: (line: string) => void): NodeAgents {
   const p = paths(cfg.dataDir);
   const apiServer = `https://${topo.gatewayIP}:${cfg.apiPort}`;
   const caFile = join(p.pki, 'ca.crt');
   const agents = topo.nodes.map((node) => {
     const dir = join(p.nodes, node.name);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const cert = ensureNodeCert(p.pki, pki.ca, node.name, node.ip);
+    const cert = ensureNodeCert(p.pki, ca, node.name, node.ip);
     const kubeconfig = join(dir, 'kubelet.conf');
     writeFileSync(kubeconfig, renderKubeconfig({
-      clusterName: cfg.name, server: apiServer, caPem: pki.ca.certPem, userName: `system:node:${node.name}`,
+      clusterName: cfg.name, server: apiServer, caPem: ca.certPem, userName: `system:node:${node.name}`,
       certPem: cert.certPem, keyPem: cert.keyPem, contextName: 'default',
     }), { mode: 0o600 });
     writeFileSync(join(dir, 'kubelet.crt'), cert.certPem, { mode: 0o644 });
     writeFileSync(join(dir, 'kubelet.key'), cert.keyPem, { mode: 0o600 });
     const agentConfig: NodeAgentConfig = {
-      clusterName: cfg.name, nodeName: node.name, nodeIP: node.ip, dataDir: dir, kubeconfig,
+      clusterName: cfg.name, nodeName: node.name, nodeIP: node.ip, podCIDR: node.podCIDR, dataDir: dir, kubeconfig,
       tlsCertFile: join(dir, 'kubelet.crt'), tlsKeyFile: join(dir, 'kubelet.key'), caFile,
       clusterCIDR: cfg.clusterCIDR, serviceCIDR: cfg.serviceCIDR, clusterDNS: cfg.dnsIP, clusterDomain: cfg.dnsDomain,
-      networkMode: cfg.network, apiServer,
+      networkMode: cfg.network, nodeLeaseDurationSeconds: cfg.nodeMonitorGracePeriodSeconds, apiServer,
     };
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify(agentConfig, null, 2) + '\n', { mode: 0o600 });

@@ -38,9 +38,14 @@ function covers(certPem: string, dnsNames: string[], ips: string[]): boolean {
   return dnsNames.every((n) => san.includes(`DNS:${n}`)) && ips.every((ip) => san.includes(`IP Address:${ip}`));
 }
 
-export function ensurePki(dir: string, server: { dnsNames: string[]; ips: string[] }): ClusterPki {
+/** The cluster's CA (made at the first start): all node agents need to start. */
+export function ensureCA(dir: string): CertKeyPair {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = readPair(dir, 'ca') ?? writePair(dir, 'ca', createCA('kubernetes'));
+  return readPair(dir, 'ca') ?? writePair(dir, 'ca', createCA('kubernetes'));
+}
+
+export function ensurePki(dir: string, server: { dnsNames: string[]; ips: string[] }): ClusterPki {
+  const ca = ensureCA(dir);
   let apiserver = readPair(dir, 'apiserver');
   if (!apiserver || !covers(apiserver.certPem, server.dnsNames, server.ips)) {
     apiserver = writePair(dir, 'apiserver', issueCert(ca, { commonName: 'kube-apiserver', dnsNames: server.dnsNames, ipAddresses: server.ips, usage: 'server' }));

@@ -9,10 +9,12 @@ import { R } from '../client/resources.js';
 import { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig } from '../pki/index.js';
 import { startNetnsBroker, type NetnsBroker } from '../platform/index.js';
 import { type ClusterConfig, paths, saveConfig } from './config.js';
-import { startControlPlane, StartError, type ControlPlane } from './controlplane.js';
+import type { ControlPlane } from './controlplane.js';
+import { StartError } from './errors.js';
 import { ensureSystemNeeds } from './needs.js';
 import { NodeConnector } from './nodeproxy.js';
-import { startNodeAgents, type NodeAgents } from './nodes.js';
+import { startNodeAgents } from './nodes.js';
+import { ensureCA } from './pki.js';
 import { ServiceAccess } from './serviceaccess.js';
 import { clearState, rememberCluster, runningPid, writeState, type ClusterState } from './state.js';
 import { ensureSystemObjects } from './system.js';
@@ -43,12 +45,19 @@ export async function removeLeftovers(name: string): Promise<string> {
   return `${found.namespaces.length} network namespaces, ${found.hostLinks.length} host links, ${found.files.length} files`;
 }
 
-async function waitForNodesReady(cp: ControlPlane, names: string[], timeoutMs: number): Promise<string[]> {
+/**
+ * Waits until each node's agent has reported it Ready since `since`: a Node kept from an earlier
+ * run still says Ready from then, before this run's agent has even started.
+ */
+async function waitForNodesReady(cp: ControlPlane, names: string[], since: Date, timeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
+  // Heartbeats are written in whole seconds.
+  const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
+  const freshlyReady = (n: Node) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && Date.parse(c.lastHeartbeatTime ?? '') >= sinceSecond);
   let notReady = names;
   while (Date.now() < deadline) {
     const list = await cp.client.list<Node>(R.nodes).catch(() => ({ items: [] as Node[] }));
-    const ready = new Set(list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
+    const ready = new Set(list.items.filter(freshlyReady).map((n) => n.metadata.name));
     notReady = names.filter((n) => !ready.has(n));
     if (notReady.length === 0) return [];
     await new Promise((r) => setTimeout(r, 50));
@@ -69,9 +78,12 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
     }
   };
 
+  let kubeconfigWritten: Promise<string> | undefined;
   try {
     let topology: Topology | undefined;
-    let lan: NetnsBroker | undefined;
+    let lanStarting: Promise<NetnsBroker> | undefined;
+    let agentsStarted = new Date();
+    const advertiseIP = () => topology?.gatewayIP ?? '127.0.0.1';
     if (cfg.nodes > 0) {
       ensureSystemNeeds(out.info);
       const leftovers = await removeLeftovers(cfg.name);
@@ -84,54 +96,68 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
       });
       stops.push(() => destroyTopology(cfg.name));
       done(`${topology.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}; ${cfg.network}`);
-      lan = await startNetnsBroker(topology.underlayNetns);
-      stops.push(() => lan!.stop());
+      // The broker and the node agents are processes of their own: they start while the control
+      // plane does (the agents register once it answers, as kubelets wait for their API server).
+      const broker = startNetnsBroker(topology.underlayNetns);
+      broker.catch(() => undefined);
+      stops.push(async () => (await broker.catch(() => undefined))?.stop());
+      lanStarting = broker;
+      agentsStarted = new Date();
+      const agents = startNodeAgents(cfg, topology, ensureCA(p.pki), out.log);
+      stops.push(() => agents.stop());
     }
 
     let done = out.step(`Starting the control plane of "${cfg.name}"`);
+    // Loaded only now (the API server and the controllers are most of knit's code), so that the
+    // node agents' processes start that much sooner.
+    const { startControlPlane } = await import('./controlplane.js');
     const nodeIPs = new Map(topology?.nodes.map((n) => [n.name, n.ip]) ?? []);
     let connector: NodeConnector | undefined;
     const controlPlane = await startControlPlane(cfg, {
-      advertiseIP: topology?.gatewayIP ?? '127.0.0.1',
+      advertiseIP: advertiseIP(),
       log: out.log,
       connect: (r) => connector ? connector.connect(r) : Promise.reject(new Error('no nodes')),
       upgrade: (r) => connector ? connector.upgrade(r) : Promise.reject(new Error('no nodes')),
     });
     stops.push(() => controlPlane.stop());
+    const lan = await lanStarting;
     if (lan && topology) {
       connector = new NodeConnector({ broker: lan, caPem: controlPlane.pki.ca.certPem, cert: controlPlane.pki.kubeletClient, nodeIP: (n) => nodeIPs.get(n) });
       controlPlane.apiServer.attach(await lan.listenTcp(topology.gatewayIP, cfg.apiPort));
     }
     done(`API server ${controlPlane.url}${topology ? ` and https://${topology.gatewayIP}:${cfg.apiPort}` : ''}`);
 
-    let agents: NodeAgents | undefined;
+    // The kubeconfig does not wait for the nodes: it is written while they come up.
+    kubeconfigWritten = (async () => {
+      const entry = {
+        clusterName: cfg.name, server: controlPlane.url, caPem: controlPlane.pki.ca.certPem,
+        userName: cfg.name, certPem: controlPlane.pki.admin.certPem, keyPem: controlPlane.pki.admin.keyPem, contextName: cfg.name,
+      };
+      writeFileSync(p.kubeconfig, renderKubeconfig(entry), { mode: 0o600 });
+      const userKubeconfig = kubeconfigPathForMerge();
+      await mergeKubeconfig(userKubeconfig, entry, { setCurrent: true });
+      stops.push(() => removeFromKubeconfig(userKubeconfig, cfg.name).catch(() => false));
+      return userKubeconfig;
+    })();
+    kubeconfigWritten.catch(() => undefined);
+
     if (topology && lan) {
       const apiServer = `https://${topology.gatewayIP}:${cfg.apiPort}`;
+      done = out.step('Waiting for the nodes');
       await ensureSystemObjects(controlPlane.client, cfg, apiServer, topology.nodeNetwork);
-      done = out.step('Starting node agents');
-      agents = startNodeAgents(cfg, topology, controlPlane.pki, out.log);
-      stops.push(() => agents!.stop());
       const informers = new InformerFactory(controlPlane.client, out.log);
       const access = new ServiceAccess(cfg.name, informers, lan, out.log);
       access.start();
       informers.start();
       stops.push(() => informers.stop());
       stops.push(() => access.stop());
-      const notReady = await waitForNodesReady(controlPlane, topology.nodes.map((n) => n.name), 60_000);
+      const notReady = await waitForNodesReady(controlPlane, topology.nodes.map((n) => n.name), agentsStarted, 60_000);
       if (notReady.length) throw new StartError(`nodes ${notReady.join(', ')} did not become Ready within 60s; their logs are in ${p.nodes}/<node>/agent.log`);
       done(`${topology.nodes.length} nodes Ready`);
     }
 
-    done = out.step('Writing the kubeconfig');
-    const entry = {
-      clusterName: cfg.name, server: controlPlane.url, caPem: controlPlane.pki.ca.certPem,
-      userName: cfg.name, certPem: controlPlane.pki.admin.certPem, keyPem: controlPlane.pki.admin.keyPem, contextName: cfg.name,
-    };
-    writeFileSync(p.kubeconfig, renderKubeconfig(entry), { mode: 0o600 });
-    const userKubeconfig = kubeconfigPathForMerge();
-    await mergeKubeconfig(userKubeconfig, entry, { setCurrent: true });
-    stops.push(() => removeFromKubeconfig(userKubeconfig, cfg.name).catch(() => false));
-    done(userKubeconfig);
+    const userKubeconfig = await kubeconfigWritten;
+    out.step('Writing the kubeconfig')(userKubeconfig);
 
     const state: ClusterState = {
       name: cfg.name, pid: process.pid, dataDir: cfg.dataDir, apiServer: controlPlane.url,
@@ -152,6 +178,8 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
       },
     };
   } catch (err) {
+    // A kubeconfig edit under way finishes first, so that stopping undoes it.
+    await kubeconfigWritten?.catch(() => undefined);
     await stopAll();
     throw err;
   }

@@ -112,11 +112,15 @@ export class Scheduler implements Controller {
       return;
     }
     const owner = controllerRef(pod)?.uid;
-    const assumedOn = (node: string) => [...this.assumed.values()].filter((n) => n === node).length;
+    const isSibling = (p: Pod | undefined) => !!owner && !!p && controllerRef(p)?.uid === owner;
+    // Bindings made moments ago are not in the cache yet: they count where they went, so a
+    // burst of replicas spreads as a slower one does.
+    const assumedOn = (node: string) => [...this.assumed].filter(([, n]) => n === node).map(([k]) => this.pods.getByKey(k));
     const score = (n: Node): [number, number, string] => {
       const here = this.podsOn(n.metadata.name!);
-      const siblings = owner ? here.filter((p) => controllerRef(p)?.uid === owner).length : 0;
-      return [siblings, here.length + assumedOn(n.metadata.name!), n.metadata.name!];
+      const assumed = assumedOn(n.metadata.name!);
+      const siblings = here.filter(isSibling).length + assumed.filter(isSibling).length;
+      return [siblings, here.length + assumed.length, n.metadata.name!];
     };
     const best = candidates.map((n) => ({ n, s: score(n) })).sort((a, b) => a.s[0] - b.s[0] || a.s[1] - b.s[1] || a.s[2].localeCompare(b.s[2]))[0].n;
     try {

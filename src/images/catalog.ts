@@ -104,6 +104,8 @@ export const IMAGES: ImageDef[] = [
     entrypoint: ['/entrypoint.sh'],
     cmd: ['curl'],
     programs: { '/entrypoint.sh': curlEntrypoint },
+    // Built on Alpine: sh, nc, wget and the rest are busybox applets there too.
+    busybox: true,
   },
   {
     name: 'pause',

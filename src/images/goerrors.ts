@@ -18,7 +18,7 @@ export function joinHostPort(host: string, port: number | string): string {
 }
 
 /** The error of a failed net.Dial(network, address), or of an operation on the connection. */
-export function goDialError(err: NodeJS.ErrnoException | Error, network: 'tcp' | 'udp', address: string): string {
+export function goDialError(err: NodeJS.ErrnoException | Error, network: 'tcp' | 'tcp4' | 'tcp6' | 'udp', address: string): string {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (code === 'ETIMEDOUT' || code === 'TIMEOUT') return `dial ${network} ${address}: i/o timeout`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {

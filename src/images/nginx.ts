@@ -11,8 +11,11 @@ const HTML_ROOT = '/usr/share/nginx/html';
 const MIME_TYPES = '/etc/nginx/mime.types';
 
 /** The config the nginx image ships (nginx.conf + conf.d/default.conf), with per-container paths. */
-export function nginxConfig(stateDir: string, mimeTypes: string | undefined): string {
+export function nginxConfig(stateDir: string, mimeTypes: string | undefined, ipv6 = existsSync('/proc/net/if_inet6')): string {
   const temp = (name: string) => join(stateDir, name);
+  // The image's entrypoint adds the IPv6 listener where the kernel has IPv6, so "localhost"
+  // (::1 first in a pod's /etc/hosts) reaches nginx too.
+  const listen = ipv6 ? 'listen 80;\n        listen [::]:80;' : 'listen 80;';
   const types = mimeTypes ? `include ${mimeTypes};` : 'types { text/html html htm; text/css css; application/javascript js; }';
   return `# Written by knit: the nginx image's default configuration for this container.
 daemon off;
@@ -43,7 +46,7 @@ http {
     keepalive_timeout 65;
 
     server {
-        listen 80;
+        ${listen}
         server_name localhost;
 
         location / {

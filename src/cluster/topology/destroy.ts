@@ -2,10 +2,11 @@
 // name (namespaces knit-<cluster>-*, the host veth knit-<cluster>, /etc/netns/knit-<cluster>-*),
 // so both work after a crash with no record of what was created.
 
-import { readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { ipBatch, ipJson, netnsDelete, netnsList, netnsPids } from '../../platform/index.js';
 import { validateClusterName } from './config.js';
-import { NETNS_PREFIX, clusterPrefix, hostLink } from './names.js';
+import { NETNS_PREFIX, RUN_DIR, clusterPrefix, clusterRunDir, hostLink } from './names.js';
 
 const ETC_NETNS = '/etc/netns';
 
@@ -14,7 +15,7 @@ export interface Leftovers {
   namespaces: string[];
   /** Links in the host namespace (routeHost's veth). */
   hostLinks: string[];
-  /** Per-namespace configuration directories under /etc/netns. */
+  /** Per-namespace configuration directories under /etc/netns, and the cluster's /run/knit/<cluster>. */
   files: string[];
 }
 
@@ -35,7 +36,9 @@ export async function findLeftovers(clusterName?: string): Promise<Leftovers> {
   const hostLinks = links.map((l) => l.ifname)
     .filter((n) => (clusterName === undefined ? n.startsWith(NETNS_PREFIX) : n === hostLink(clusterName)))
     .sort();
-  return { namespaces, hostLinks, files: await etcNetnsEntries(prefix) };
+  const files = await etcNetnsEntries(prefix);
+  if (clusterName !== undefined && existsSync(clusterRunDir(clusterName))) files.push(clusterRunDir(clusterName));
+  return { namespaces, hostLinks, files };
 }
 
 /**
@@ -60,6 +63,8 @@ export async function destroyTopology(clusterName: string): Promise<Leftovers> {
   // What the batch could not remove (a crash can leave a plain file behind) goes one by one.
   for (const n of found.namespaces) await netnsDelete(n);
   for (const f of found.files) await rm(f, { recursive: true, force: true });
+  // The last cluster gone takes knit's run directory with it.
+  await rmdir(RUN_DIR).catch(() => undefined);
   const left = await findLeftovers(clusterName);
   const names = [...left.namespaces, ...left.hostLinks, ...left.files];
   if (names.length > 0) throw new Error(`could not remove all of cluster "${clusterName}": ${names.join(', ')} remain`);

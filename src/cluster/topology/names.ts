@@ -27,6 +27,18 @@ export function podNetns(cluster: string, podUID: string): string {
   return `${clusterPrefix(cluster)}pod-${podUID}`;
 }
 
+/** Where knit keeps its sockets; each cluster's live in RUN_DIR/<cluster>, removed with it. */
+export const RUN_DIR = '/run/knit';
+
+export function clusterRunDir(cluster: string): string {
+  return `${RUN_DIR}/${cluster}`;
+}
+
+/** A node agent's runtime sockets (pod shims): short, as unix socket paths must be. */
+export function nodeRunDir(cluster: string, node: string): string {
+  return `${clusterRunDir(cluster)}/${node}`;
+}
+
 function hash8(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 8);
 }

@@ -241,7 +241,8 @@ export class DeploymentController implements Controller {
       updatedReplicas: newRS?.status?.replicas ?? 0,
       readyReplicas: sum((rs) => rs.status?.readyReplicas),
       availableReplicas,
-      unavailableReplicas: Math.max(0, sum((rs) => rs.status?.replicas) - availableReplicas, replicas - availableReplicas),
+      // Upstream's calculateStatus: the ReplicaSets' desired replicas not yet available.
+      unavailableReplicas: Math.max(0, sum((rs) => rs.spec.replicas) - availableReplicas),
       ...(d.status?.collisionCount ? { collisionCount: d.status.collisionCount } : {}),
     };
     const conditions = [...(d.status?.conditions ?? [])];

@@ -28,18 +28,20 @@ async function main(): Promise<void> {
   const caPem = readFileSync(cfg.caFile, 'utf8');
   log(`Starting node agent ${cfg.nodeName} (${cfg.nodeIP}), API server ${client.config.server}`);
 
-  const status = new NodeStatusReporter(client, { name: cfg.nodeName, ip: cfg.nodeIP }, log);
-  await retry(() => status.register());
+  const status = new NodeStatusReporter(client, { name: cfg.nodeName, ip: cfg.nodeIP, podCIDR: cfg.podCIDR, leaseDurationSeconds: cfg.nodeLeaseDurationSeconds }, log);
   const nodes = new Informer<Node>(client, R.nodes, { log });
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}`, log });
   const services = new Informer<Service>(client, R.services, { log });
+  const network = new NodeNetworkManager(cfg.dataDir, { nodeName: cfg.nodeName, nodeIP: cfg.nodeIP, mode: cfg.networkMode, clusterCIDR: cfg.clusterCIDR }, nodes, log);
+  // The node's range is known from the start: its pod network is set up while the agent registers.
+  const networkReady = cfg.podCIDR ? network.setup(cfg.podCIDR) : undefined;
+  networkReady?.catch(() => undefined);
+  await retry(() => status.register());
   nodes.start();
   pods.start();
   services.start();
-
-  const network = new NodeNetworkManager(cfg.dataDir, { nodeName: cfg.nodeName, nodeIP: cfg.nodeIP, mode: cfg.networkMode, clusterCIDR: cfg.clusterCIDR }, nodes, status, log);
   await nodes.waitForSync();
-  await network.start();
+  await (networkReady ?? network.setup());
 
   const recorder = new EventRecorder(client, 'kubelet', cfg.nodeName, log);
   const manager = new PodManager(client, pods, services, network.cni, recorder, {
@@ -53,8 +55,10 @@ async function main(): Promise<void> {
   await server.listen(cfg.nodeIP, 10250);
   await services.waitForSync();
   await manager.start();
-  await status.setReady(true, 'KubeletReady', 'kubelet is posting ready status');
+  // Ready, with the VTEP the other nodes route to in the same post; routes to them follow.
+  await status.setReady(true, 'KubeletReady', 'kubelet is posting ready status', network.annotations());
   log(`Node ${cfg.nodeName} is Ready`);
+  await network.followPeers();
 
   let stopping = false;
   const stop = async () => {
@@ -81,7 +85,7 @@ async function retry<T>(fn: () => Promise<T>, attempts = 100): Promise<T> {
     } catch (err) {
       if (n >= attempts) throw err;
       log(`${(err as Error).message}; retrying`);
-      await new Promise((r) => setTimeout(r, Math.min(100 * n, 2000)));
+      await new Promise((r) => setTimeout(r, Math.min(50 * n, 2000)));
     }
   }
 }

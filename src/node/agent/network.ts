@@ -5,7 +5,6 @@
 import type { Node } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import { NodeCni, type NetworkMode, type NodeNetwork, type Peer } from '../cni/index.js';
-import type { NodeStatusReporter } from './node-status.js';
 
 export const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
 export const FLANNEL_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
@@ -38,7 +37,6 @@ export class NodeNetworkManager {
     dataDir: string,
     private readonly o: { nodeName: string; nodeIP: string; mode: NetworkMode; clusterCIDR: string },
     private readonly nodes: Informer<Node>,
-    private readonly status: NodeStatusReporter,
     private readonly log: (line: string) => void,
   ) {
     this.cni = new NodeCni({ dataDir });
@@ -48,24 +46,38 @@ export class NodeNetworkManager {
     return this.net;
   }
 
-  /** Resolves once the node's podCIDR is known and the node network is set up. */
-  async start(): Promise<NodeNetwork> {
-    const podCIDR = await new Promise<string>((resolve) => {
+  /**
+   * Sets up cni0 (and flannel.1) for the node's range: the one given (known from the start, so
+   * this runs while the agent registers), else the one the IPAM controller puts on the Node.
+   */
+  async setup(podCIDR?: string): Promise<NodeNetwork> {
+    const cidr = podCIDR ?? await new Promise<string>((resolve) => {
       const check = () => {
-        const cidr = this.nodes.get(undefined, this.o.nodeName)?.spec.podCIDR;
-        if (cidr) resolve(cidr);
-        return cidr;
+        const c = this.nodes.get(undefined, this.o.nodeName)?.spec.podCIDR;
+        if (c) resolve(c);
+        return c;
       };
       if (!check()) this.nodes.addHandler({ add: () => void check(), update: () => void check() });
     });
-    this.net = await this.cni.setupNodeNetwork({ podCIDR, nodeIP: this.o.nodeIP, mode: this.o.mode, clusterCIDR: this.o.clusterCIDR });
-    this.log(`pod network ready: ${podCIDR} on cni0 (${this.o.mode})`);
-    const annotations: Record<string, string> = { [FLANNEL_BACKEND_TYPE]: this.o.mode === 'vxlan' ? 'vxlan' : 'host-gw', [FLANNEL_PUBLIC_IP]: this.o.nodeIP };
-    annotations[FLANNEL_BACKEND_DATA] = this.net.vtepMAC ? JSON.stringify({ VNI: 1, VtepMAC: this.net.vtepMAC }) : 'null';
-    await this.status.setAnnotations(annotations);
+    this.net = await this.cni.setupNodeNetwork({ podCIDR: cidr, nodeIP: this.o.nodeIP, mode: this.o.mode, clusterCIDR: this.o.clusterCIDR });
+    this.log(`pod network ready: ${cidr} on cni0 (${this.o.mode})`);
+    return this.net;
+  }
+
+  /** flannel's annotations for the Node: its backend, public IP and (vxlan) VTEP MAC. */
+  annotations(): Record<string, string> {
+    const vtepMAC = this.net?.vtepMAC;
+    return {
+      [FLANNEL_BACKEND_TYPE]: this.o.mode === 'vxlan' ? 'vxlan' : 'host-gw',
+      [FLANNEL_PUBLIC_IP]: this.o.nodeIP,
+      [FLANNEL_BACKEND_DATA]: vtepMAC ? JSON.stringify({ VNI: 1, VtepMAC: vtepMAC }) : 'null',
+    };
+  }
+
+  /** Keeps the routes to the other nodes' pods in line with the Node objects from now on. */
+  async followPeers(): Promise<void> {
     this.nodes.addHandler({ add: () => void this.syncPeers(), update: () => void this.syncPeers(), delete: () => void this.syncPeers() });
     await this.syncPeers();
-    return this.net;
   }
 
   private async syncPeers(): Promise<void> {

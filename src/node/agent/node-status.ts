@@ -10,8 +10,8 @@ import type { ApiClient } from '../../client/client.js';
 import { R } from '../../client/resources.js';
 
 export const KUBELET_VERSION = 'v1.32.0';
-const LEASE_DURATION_SECONDS = 40;
-const RENEW_MS = 10_000;
+/** kubelet's nodeLeaseDurationSeconds default; the Lease is renewed at a quarter of it (10 s). */
+export const DEFAULT_LEASE_DURATION_SECONDS = 40;
 const STATUS_REPORT_MS = 60_000;
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -37,8 +37,16 @@ function readId(path: string): string {
 export interface NodeIdentity {
   name: string;
   ip: string;
+  /**
+   * The pod range the cluster's network routes to this node. Registered with the Node (as kubelet
+   * registers a node whose range is fixed up front) so the IPAM controller, which only fills in
+   * missing ranges, cannot hand it another by registration order.
+   */
+  podCIDR?: string;
   /** Annotations the network publishes (flannel's VTEP MAC and public IP). */
   annotations?: Record<string, string>;
+  /** kubelet's nodeLeaseDurationSeconds (default 40); heartbeats go every quarter of it. */
+  leaseDurationSeconds?: number;
 }
 
 function conditions(ready: { ok: boolean; reason: string; message: string }, previous: NodeCondition[] | undefined): NodeCondition[] {
@@ -61,6 +69,8 @@ export class NodeStatusReporter {
   private leaseTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
   private lastReport = 0;
+  /** The registered Node's uid (the Lease's owner). */
+  private uid?: string;
   private posting: Promise<void> = Promise.resolve();
 
   constructor(private readonly client: ApiClient, private readonly id: NodeIdentity, private readonly log: (line: string) => void) {
@@ -80,7 +90,7 @@ export class NodeStatusReporter {
         },
         annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', ...this.annotations },
       },
-      spec: {},
+      spec: this.id.podCIDR ? { podCIDR: this.id.podCIDR, podCIDRs: [this.id.podCIDR] } : {},
       status: {
         addresses: [{ type: 'InternalIP', address: this.id.ip }, { type: 'Hostname', address: this.id.name }],
         capacity, allocatable: capacity,
@@ -100,28 +110,35 @@ export class NodeStatusReporter {
   async register(): Promise<Node> {
     let node: Node;
     try {
+      // A Node is created with its status (as kubelet registers it): nothing more to post yet.
       node = await this.client.create<Node>(R.nodes, undefined, this.nodeObject());
+      this.lastReport = Date.now();
       this.log(`Successfully registered node ${this.id.name}`);
     } catch (err) {
       if (!isApiError(err, 'AlreadyExists')) throw err;
       node = await this.client.get<Node>(R.nodes, undefined, this.id.name);
       this.log(`Node ${this.id.name} was previously registered`);
+      if (this.id.podCIDR && !node.spec.podCIDR) {
+        node = await this.client.patch<Node>(R.nodes, undefined, this.id.name, { spec: { podCIDR: this.id.podCIDR, podCIDRs: [this.id.podCIDR] } });
+      } else if (this.id.podCIDR && node.spec.podCIDR !== this.id.podCIDR) {
+        this.log(`Node ${this.id.name} has podCIDR ${node.spec.podCIDR}, not ${this.id.podCIDR} which the underlay routes to it`);
+      }
+      await this.postStatus();
     }
-    await this.postStatus();
+    this.uid = node.metadata.uid;
     await this.renewLease();
-    this.leaseTimer = setInterval(() => void this.renewLease(), RENEW_MS);
-    this.statusTimer = setInterval(() => void this.checkStatus(), RENEW_MS);
+    const renewMs = this.leaseDurationSeconds() * 250;
+    this.leaseTimer = setInterval(() => void this.renewLease(), renewMs);
+    this.statusTimer = setInterval(() => void this.checkStatus(), renewMs);
     return node;
   }
 
-  setReady(ok: boolean, reason: string, message: string): Promise<void> {
-    if (this.ready.ok === ok && this.ready.reason === reason) return this.posting;
+  /** Sets the Ready condition (and annotations that come with it, in the same post). */
+  setReady(ok: boolean, reason: string, message: string, annotations: Record<string, string> = {}): Promise<void> {
+    const sameAnnotations = Object.entries(annotations).every(([k, v]) => this.annotations[k] === v);
+    if (this.ready.ok === ok && this.ready.reason === reason && sameAnnotations) return this.posting;
     this.ready = { ok, reason, message };
-    return this.postStatus();
-  }
-
-  setAnnotations(a: Record<string, string>): Promise<void> {
-    this.annotations = { ...this.annotations, ...a };
+    this.annotations = { ...this.annotations, ...annotations };
     return this.postStatus();
   }
 
@@ -155,16 +172,16 @@ export class NodeStatusReporter {
   }
 
   private async renewLease(): Promise<void> {
-    const spec = { holderIdentity: this.id.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microNow() };
+    const spec = { holderIdentity: this.id.name, leaseDurationSeconds: this.leaseDurationSeconds(), renewTime: microNow() };
     try {
       const lease = await this.client.get<Lease>(R.leases, 'kube-node-lease', this.id.name).catch((err) => {
         if (isApiError(err, 'NotFound')) return undefined;
         throw err;
       });
       if (!lease) {
-        const node = await this.client.get<Node>(R.nodes, undefined, this.id.name);
+        const uid = this.uid ?? (await this.client.get<Node>(R.nodes, undefined, this.id.name)).metadata.uid!;
         await this.client.create(R.leases, 'kube-node-lease', {
-          metadata: { name: this.id.name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.id.name, uid: node.metadata.uid! }] },
+          metadata: { name: this.id.name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.id.name, uid }] },
           spec,
         });
       } else {
@@ -173,6 +190,10 @@ export class NodeStatusReporter {
     } catch (err) {
       this.log(`failed to update lease, will retry: ${(err as Error).message}`);
     }
+  }
+
+  private leaseDurationSeconds(): number {
+    return this.id.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS;
   }
 
   stop(): void {

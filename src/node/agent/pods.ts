@@ -6,14 +6,14 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isApiError } from '../../api/errors.js';
-import type { ConfigMap, Pod, PodStatus, Secret, Service } from '../../api/types.js';
+import type { ConfigMap, KubeObject, Pod, PodStatus, Secret, Service } from '../../api/types.js';
 import type { ApiClient } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf } from '../../client/informer.js';
-import { R } from '../../client/resources.js';
+import { R, type ResourceRef } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
-import { podNetns } from '../../cluster/topology/names.js';
+import { nodeRunDir, podNetns } from '../../cluster/topology/names.js';
 import type { NodeCni } from '../cni/index.js';
 import { PodRuntime } from '../runtime/index.js';
 
@@ -61,16 +61,33 @@ export class PodManager {
       cluster: o.cluster,
       nodeName: o.nodeName,
       dataDir: o.dataDir,
+      socketDir: nodeRunDir(o.cluster, o.nodeName),
       clusterDNS: [o.clusterDNS],
       clusterDomain: o.clusterDomain,
       services: () => this.services.list(),
       resolver: {
-        configMap: async (ns, name) => this.client.get<ConfigMap>(R.configmaps, ns, name).catch((err) => { if (isApiError(err, 'NotFound')) return undefined; throw err; }),
-        secret: async (ns, name) => this.client.get<Secret>(R.secrets, ns, name).catch((err) => { if (isApiError(err, 'NotFound')) return undefined; throw err; }),
+        configMap: async (ns, name) => {
+          const cm = await this.getIfExists<ConfigMap>(R.configmaps, ns, name);
+          return cm && { ...(cm.data ?? {}) };
+        },
+        secret: async (ns, name) => {
+          const secret = await this.getIfExists<Secret>(R.secrets, ns, name);
+          return secret && Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+        },
       },
     });
     this.queue = new WorkQueue({ name: 'pods', log: o.log, baseDelayMs: 200, maxDelayMs: 10_000 });
     this.statusQueue = new WorkQueue({ name: 'pod-status', log: o.log, baseDelayMs: 200, maxDelayMs: 5_000 });
+  }
+
+  /** The object, or undefined when it does not exist (the runtime's "not found" for env sources). */
+  private async getIfExists<T extends KubeObject>(ref: ResourceRef, ns: string, name: string): Promise<T | undefined> {
+    try {
+      return await this.client.get<T>(ref, ns, name);
+    } catch (err) {
+      if (isApiError(err, 'NotFound')) return undefined;
+      throw err;
+    }
   }
 
   async start(): Promise<void> {

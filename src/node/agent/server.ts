@@ -4,7 +4,6 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { errors, isApiError } from '../../api/errors.js';
@@ -128,22 +127,20 @@ export class AgentServer {
         if (session.stderr) att.stderr.pipe(session.stderr, { end: false });
         session.resize.on('resize', (s: { width: number; height: number }) => att.resize(s.width, s.height));
         session.signal.addEventListener('abort', () => att.close());
-        const code = await att.exit;
+        await att.exit;
         att.close();
-        return code ?? 0;
+        // As the kubelet's attach: Success when the streams end, whatever the container's exit
+        // code (kubectl run -it reads that from the pod's status; an error here would make it
+        // fall back to printing the logs a second time).
+        return 0;
       }));
       return;
     }
     if (parts[0] === 'portForward' && parts.length === 3) {
       const [, ns, name] = parts;
-      const pod = this.pod(ns, name);
-      const target = pod.spec.hostNetwork ? '127.0.0.1' : pod.status?.podIP;
-      keep(servePortForward(req, socket, head, (port) => new Promise<Duplex>((resolve, reject) => {
-        if (!target) return reject(new Error(`pod ${name} has no IP yet`));
-        const s = connect({ host: target, port });
-        s.once('connect', () => resolve(s));
-        s.once('error', (err) => reject(new Error(`failed to connect to localhost:${port} inside namespace "${pod.metadata.uid}", IPv4: dial tcp4 127.0.0.1:${port}: connect: ${err.message.replace(/^connect /, '')}`)));
-      }), { pod: name, uid: pod.metadata.uid }));
+      const uid = this.pod(ns, name).metadata.uid!;
+      // As the container runtime does it: a connection to localhost:<port> inside the pod.
+      keep(servePortForward(req, socket, head, (port) => this.o.runtime.portForward(uid, port), { pod: name, uid }));
       return;
     }
     throw errors.notFound({ group: '', resource: '' }, url.pathname);

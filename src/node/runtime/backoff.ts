@@ -49,13 +49,9 @@ export class Backoff {
     this.entries.delete(key);
   }
 
-  /** Entries for persisting across agent restarts. */
-  snapshot(): Record<string, BackoffEntry> {
-    return Object.fromEntries(this.entries);
-  }
-
-  restore(entries: Record<string, BackoffEntry>): void {
-    for (const [k, v] of Object.entries(entries)) this.entries.set(k, { ...v });
+  /** When the container's back-off was last extended (ms since epoch), if it has one. */
+  lastUpdate(key: string): number | undefined {
+    return this.entries.get(key)?.lastUpdate;
   }
 }
 

@@ -1,10 +1,10 @@
 // pod.json: what a pod worker keeps on disk so that a restarted agent carries on where the last
-// one stopped (restart counts, back-off, the runs and what exec needs).
+// one stopped (restart counts, the runs and what exec needs). Not the crash back-off: like the
+// kubelet's, it starts afresh with each agent.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../api/types.js';
-import type { BackoffEntry } from './backoff.js';
 import type { PodAddresses } from './env.js';
 import type { ContainerRecord } from './types.js';
 
@@ -22,7 +22,6 @@ export interface PodState {
   startTime: string;
   records: ContainerRecord[];
   runInfo: Record<string, RunInfo>;
-  backoff: Record<string, BackoffEntry>;
   /** active, finished (Succeeded/Failed) or killed. */
   phase: 'active' | 'finished' | 'killed';
 }

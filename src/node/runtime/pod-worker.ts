@@ -509,7 +509,6 @@ export class PodWorker {
       startTime: this.startTime,
       records: [...this.records.values()],
       runInfo: Object.fromEntries(this.runInfo),
-      backoff: this.backoff.snapshot(),
       phase: this.phase,
     });
   }
@@ -521,7 +520,6 @@ export class PodWorker {
     const w = new PodWorker(ctx, state.pod, state.addresses, state.netns, podDir, state.startTime);
     for (const r of state.records) w.records.set(r.name, r);
     for (const [k, v] of Object.entries(state.runInfo)) w.runInfo.set(k, v);
-    w.backoff.restore(state.backoff);
     w.phase = state.phase;
     // A sandbox whose shim died is noticed by the next sync (SandboxChanged).
     w.sandbox = PodSandbox.adopt(podDir);

@@ -78,7 +78,9 @@ export async function runHttpProbe(url: string, headers: Record<string, string>,
   const deadline = Date.now() + timeoutMs;
   let current = url;
   for (let hops = 0; ; hops++) {
-    const address = new URL(current).host;
+    // Go's address always names the port, also a scheme's default one the URL leaves out.
+    const u = new URL(current);
+    const address = joinHostPort(u.hostname.replace(/^\[|\]$/g, ''), u.port || (u.protocol === 'https:' ? 443 : 80));
     let reply: { res: IncomingMessage; body: string };
     try {
       reply = await httpGet(current, headers, deadline);

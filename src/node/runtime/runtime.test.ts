@@ -141,3 +141,22 @@ test('an unknown image runs the stand-in and says so in an event', async () => {
   }), 'app-1\n');
   assert.ok(node.eventsFor('app').some((e) => e.startsWith('StandIn: Image "myapp:v1" is not known to knit')));
 });
+
+test('port forwarding reaches a server listening on localhost only inside the pod', async () => {
+  const net = node.podNetwork();
+  const pod = testPod('local-only', { containers: [{ name: 'web', image: 'busybox', command: ['httpd', '-f', '-h', '/tmp', '-p', '127.0.0.1:8000'] }] });
+  const uid = pod.metadata.uid!;
+  rt.syncPod(pod, net);
+  await waitFor('httpd running', running(uid, 'web'));
+  // From the node, the pod IP has nothing on 8000; the runtime's port forward reaches localhost.
+  assert.throws(() => node.exec(node.nodeNs, 'curl', '-sS', '--max-time', '2', `http://${net.podIPs[0]}:8000/`));
+  const reply = await waitFor('an answer through the port forward', async () => {
+    const conn = await rt.portForward(uid, 8000);
+    conn.end('HEAD /krt-no-such-file HTTP/1.0\r\n\r\n');
+    return (await text(conn)).split('\r\n')[0];
+  });
+  assert.equal(reply, 'HTTP/1.1 404 Not Found');
+  await assert.rejects(rt.portForward(uid, 8001), {
+    message: `failed to connect to localhost:8001 inside namespace "${uid}", IPv4: dial tcp4 127.0.0.1:8001: connect: connection refused IPv6 dial tcp6 [::1]:8001: connect: connection refused `,
+  });
+});

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Container, Pod, PodStatus, Service } from '../../api/types.js';
 import { HOST_PATH, nodeProgram, prepareImageTools } from '../../images/index.js';
 import { logPath } from './container-spec.js';
@@ -212,6 +212,13 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
     const { run, sandbox } = this.running(worker, container);
     const streams = sandbox.client.attach(run.id, { stdin: !!opts.stdin && !!spec.stdin, stdout: opts.stdout ?? true, stderr: opts.stderr ?? true });
     return { ...streams, tty: !!spec.tty };
+  }
+
+  /** A connection to localhost:port in the pod's network namespace (kubectl port-forward), made by its shim. */
+  portForward(uid: string, port: number): Promise<Duplex> {
+    const sandbox = this.worker(uid).sandbox;
+    if (!sandbox?.alive()) return Promise.reject(new Error(`pod sandbox of ${uid} is not running`));
+    return sandbox.client.portForward(port);
   }
 
   /** A container's log as `kubectl logs` asks for it; errors in the kubelet's words. */

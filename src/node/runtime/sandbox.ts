@@ -103,7 +103,7 @@ export class PodSandbox {
         const log = readFileSync(join(opts.podDir, 'shim.log'), 'utf8').trim().split('\n').slice(-5).join('\n');
         throw new Error(`pod sandbox did not start (${exited ?? 'timed out'}): ${log}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const shim = JSON.parse(readFileSync(join(opts.podDir, 'shim.json'), 'utf8')) as { pid: number; startTime?: number };
     return new PodSandbox(record, opts.podDir, shim.pid, shim.startTime);

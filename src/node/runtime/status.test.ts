@@ -4,7 +4,9 @@ import type { Pod, PodStatus } from '../../api/types.js';
 import { generatePodStatus } from './status.js';
 import type { ContainerRecord, ContainerRun } from './types.js';
 
-const NOW = '2024-05-01T10:00:00.000Z';
+const NOW = '2024-05-01T10:00:00.250Z';
+/** What the API shows of NOW: whole seconds. */
+const NOW_API = '2024-05-01T10:00:00Z';
 const pod = (spec: Partial<Pod['spec']> = {}): Pod => ({ metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'app', image: 'nginx' }], ...spec } });
 const running = (id = 'a'.repeat(64), attempt = 0): ContainerRun => ({ id, attempt, state: 'running', startedAt: NOW });
 const exited = (exitCode: number, id = 'b'.repeat(64), attempt = 0): ContainerRun => ({ id, attempt, state: 'exited', startedAt: NOW, finishedAt: NOW, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' });
@@ -27,8 +29,9 @@ test('a running ready container makes the pod Running and Ready', () => {
   const s = status(pod(), [rec('app', { current: running() })]);
   assert.equal(s.phase, 'Running');
   const cs = s.containerStatuses![0];
-  assert.deepEqual(cs.state, { running: { startedAt: NOW } });
+  assert.deepEqual(cs.state, { running: { startedAt: NOW_API } });
   assert.equal(cs.ready, true);
+  assert.equal(s.startTime, NOW_API);
   assert.equal(cs.started, true);
   assert.equal(cs.containerID, `knit://${'a'.repeat(64)}`);
   assert.equal(cond(s).Ready, 'True');
@@ -89,6 +92,6 @@ test('lastTransitionTime stays while a condition keeps its status', () => {
   const first = status(pod(), [rec('app', { current: running() })]);
   const later = generatePodStatus({ ...pod(), status: first }, { records: new Map([rec('app', { current: running(), ready: false })]), podIPs: [], hostIPs: [], sandboxReady: true, now: '2024-05-01T11:00:00.000Z' });
   const t = (s: PodStatus, type: string) => s.conditions?.find((c) => c.type === type)?.lastTransitionTime;
-  assert.equal(t(later, 'PodScheduled'), NOW);
-  assert.equal(t(later, 'Ready'), '2024-05-01T11:00:00.000Z');
+  assert.equal(t(later, 'PodScheduled'), NOW_API);
+  assert.equal(t(later, 'Ready'), '2024-05-01T11:00:00Z');
 });

@@ -6,6 +6,13 @@ import type { ContainerRecord, ContainerRun } from './types.js';
 
 export const RUNTIME_NAME = 'knit';
 
+/** metav1.Time: RFC 3339 in whole seconds, as the API shows every time. The runtime keeps milliseconds. */
+export function rfc3339(t: string): string;
+export function rfc3339(t: string | undefined): string | undefined;
+export function rfc3339(t: string | undefined): string | undefined {
+  return t?.replace(/\.\d+Z$/, 'Z');
+}
+
 export interface PodStatusInput {
   records: Map<string, ContainerRecord>;
   podIPs: string[];
@@ -23,8 +30,8 @@ function terminated(run: ContainerRun): ContainerState['terminated'] {
   const t: NonNullable<ContainerState['terminated']> = {
     exitCode: run.exitCode ?? 0,
     reason: run.reason ?? ((run.exitCode ?? 0) === 0 ? 'Completed' : 'Error'),
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
+    startedAt: rfc3339(run.startedAt),
+    finishedAt: rfc3339(run.finishedAt),
     containerID: `${RUNTIME_NAME}://${run.id}`,
   };
   if (run.message) t.message = run.message;
@@ -51,7 +58,7 @@ export function containerStatus(spec: Container, record: ContainerRecord | undef
     if (run?.state === 'exited') status.lastState = { terminated: terminated(run) };
     status.state = { waiting: { reason: record.waiting.reason, ...(record.waiting.message ? { message: record.waiting.message } : {}) } };
   } else if (run?.state === 'running') {
-    status.state = { running: { startedAt: run.startedAt } };
+    status.state = { running: { startedAt: rfc3339(run.startedAt) } };
     status.started = record.started;
     // Regular init containers are only ever ready once they completed.
     status.ready = !record.init && record.started && record.ready;
@@ -148,7 +155,7 @@ function qosClass(pod: Pod): string {
 
 /** The status the kubelet would write for the pod now. */
 export function generatePodStatus(pod: Pod, input: PodStatusInput): PodStatus {
-  const now = input.now ?? new Date().toISOString();
+  const now = rfc3339(input.now ?? new Date().toISOString());
   const old = pod.status ?? {};
   const hasInit = (pod.spec.initContainers ?? []).length > 0;
   const defaultWaiting = hasInit ? 'PodInitializing' : 'ContainerCreating';
@@ -173,7 +180,7 @@ export function generatePodStatus(pod: Pod, input: PodStatusInput): PodStatus {
     conditions: [...existing, ...conditions],
     hostIP: input.hostIPs[0],
     hostIPs: input.hostIPs.map((ip) => ({ ip })),
-    startTime: input.startTime,
+    startTime: rfc3339(input.startTime),
     containerStatuses: statuses,
     qosClass: qosClass(pod),
   };

@@ -12,7 +12,10 @@ export interface AttachStreams {
   stdout: Readable;
   stderr: Readable;
   resize(width: number, height: number): void;
-  /** Resolves with the exit code when the container ends, or undefined when the attach ends first. */
+  /**
+   * Resolves with the exit code when the container ends, or undefined when the attach ends first;
+   * rejects when the shim refuses the attach (the container is not running).
+   */
   exit: Promise<number | undefined>;
   close(): void;
 }
@@ -74,19 +77,49 @@ export class ShimClient {
     };
   }
 
+  /** A connection to localhost:port inside the pod (kubectl port-forward); rejects with the runtime's error. */
+  portForward(port: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = this.open({ op: 'portforward', port });
+      const closed = () => reject(new Error('pod shim closed the connection during portforward'));
+      socket.once('error', reject);
+      socket.once('close', closed);
+      readLine(socket, (line, rest) => {
+        // The pod's bytes wait until the caller reads them.
+        socket.pause();
+        socket.off('error', reject);
+        socket.off('close', closed);
+        let reply: ShimReply | undefined;
+        try { reply = JSON.parse(line) as ShimReply; } catch { /* malformed: below */ }
+        if (!reply?.ok) {
+          socket.destroy();
+          reject(new Error(reply && !reply.ok ? reply.error : `pod shim answered portforward with ${JSON.stringify(line)}`));
+          return;
+        }
+        if (rest.length) socket.unshift(rest);
+        // An error before the caller listens must not take the agent down; the caller's own listeners still hear it.
+        socket.on('error', () => undefined);
+        resolve(socket);
+      });
+    });
+  }
+
   attach(id: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachStreams {
     const socket = this.open({ op: 'attach', ...opts, id });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let settle: (code: number | undefined) => void = () => undefined;
-    const exit = new Promise<number | undefined>((resolve) => { settle = resolve; });
+    let refuse: (err: Error) => void = () => undefined;
+    const exit = new Promise<number | undefined>((resolve, reject) => { settle = resolve; refuse = reject; });
+    // A refusal is the caller's to handle through exit; unawaited it must not end the process.
+    exit.catch(() => undefined);
     const decoder = new FrameDecoder((type, payload) => {
       if (type === Frame.stdout) stdout.write(payload);
       else if (type === Frame.stderr) stderr.write(payload);
       else if (type === Frame.exit) {
         const info = JSON.parse(payload.toString()) as { exitCode?: number; error?: string };
-        if (info.error) stderr.write(`${info.error}\n`);
-        settle(info.exitCode);
+        if (info.error) refuse(new Error(info.error));
+        else settle(info.exitCode);
       }
     });
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));

@@ -7,10 +7,11 @@
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsConstants, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { connect, createServer, Socket } from 'node:net';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CriLogWriter } from '../logs.js';
+import { goDialError } from '../../../images/goerrors.js';
 import { lookPathError } from '../../../images/lookpath.js';
 import { processStartTime, signalTree } from '../procfs.js';
 import { onPty, resizePty } from '../tty.js';
@@ -68,16 +69,20 @@ function send(socket: Socket, value: ShimReply | ShimEvent): void {
   if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
 }
 
-/** The tty command's own process group (script runs it as a session leader), else the container's. */
+/**
+ * Who gets the SIGTERM that starts a stop: the container's main process alone, as a container
+ * runtime signals only a container's init (its children are not interrupted; the SIGKILL after
+ * the grace period takes the whole tree). Under a tty that is the command `script` runs.
+ */
 function gracefulTarget(run: Run): number | undefined {
   const pid = run.info.pid;
   if (pid === undefined) return undefined;
-  if (!run.spec.tty) return -pid;
+  if (!run.spec.tty) return pid;
   try {
     const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    return child > 0 ? -child : -pid;
+    return child > 0 ? child : pid;
   } catch {
-    return -pid;
+    return pid;
   }
 }
 
@@ -197,7 +202,9 @@ function stop(id: string, graceMs: number): ShimReply {
 function attach(socket: Socket, req: Extract<ShimRequest, { op: 'attach' }>, rest: Buffer): void {
   const run = runs.get(req.id);
   if (!run || run.info.state !== 'running') {
-    socket.end(encodeFrame(Frame.exit, JSON.stringify({ error: `container ${req.id} is not running` })));
+    // containerd's words for attaching to a container that has ended.
+    const error = run ? 'container is in CONTAINER_EXITED state' : `container ${req.id} not found`;
+    socket.end(encodeFrame(Frame.exit, JSON.stringify({ error })));
     return;
   }
   const a: Attacher = { socket, stdin: req.stdin && !!run.stdin && run.spec.stdin, stdout: req.stdout, stderr: req.stderr };
@@ -221,6 +228,41 @@ function attach(socket: Socket, req: Extract<ShimRequest, { op: 'attach' }>, res
     run.attachers.delete(a);
   });
   if (rest.length) decoder.push(rest);
+}
+
+/** A connection to localhost:port in the pod, as the runtime's port forwarding makes it (IPv4, then IPv6). */
+function dialLocalhost(port: number): Promise<Socket> {
+  const dial = (host: string) => new Promise<Socket>((resolve, reject) => {
+    const conn = connect({ host, port });
+    conn.once('connect', () => {
+      conn.off('error', reject);
+      resolve(conn);
+    });
+    conn.once('error', reject);
+  });
+  return dial('127.0.0.1').catch((err4: Error) => dial('::1').catch((err6: Error) => {
+    throw new Error(`failed to connect to localhost:${port} inside namespace "${config.podUid}", IPv4: ${goDialError(err4, 'tcp4', `127.0.0.1:${port}`)} IPv6 ${goDialError(err6, 'tcp6', `[::1]:${port}`)} `);
+  }));
+}
+
+function portForward(socket: Socket, port: number, rest: Buffer): void {
+  // Nothing is read until the connection in the pod is there to take it.
+  socket.pause();
+  dialLocalhost(port).then((conn) => {
+    // A client's FIN reaches the server in the pod, whose answer still comes back (half-close).
+    socket.allowHalfOpen = true;
+    conn.allowHalfOpen = true;
+    send(socket, { ok: true });
+    if (rest.length) conn.write(rest);
+    conn.on('error', () => socket.destroy());
+    socket.on('close', () => conn.destroy());
+    conn.on('close', () => socket.destroy());
+    socket.pipe(conn);
+    conn.pipe(socket);
+  }, (err: Error) => {
+    send(socket, { ok: false, error: err.message });
+    socket.end();
+  });
 }
 
 async function shutdown(): Promise<void> {
@@ -261,6 +303,8 @@ function handle(socket: Socket, line: string, rest: Buffer): void {
       return;
     case 'attach':
       return attach(socket, req, rest);
+    case 'portforward':
+      return portForward(socket, req.port, rest);
     case 'shutdown':
       void shutdown().then(() => {
         send(socket, { ok: true });

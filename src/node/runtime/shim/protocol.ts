@@ -1,6 +1,7 @@
 // The pod shim's socket protocol. Each connection starts with one JSON request line. Control
 // requests get one JSON reply line; "watch" gets one JSON line per container exit; "attach"
-// switches to binary frames: [type u8][length u32 big-endian][payload].
+// switches to binary frames: [type u8][length u32 big-endian][payload]; "portforward" gets one
+// reply line, then carries the bytes of a connection to localhost:<port> in the pod.
 
 import type { Socket } from 'node:net';
 import type { ContainerRun } from '../types.js';
@@ -35,6 +36,7 @@ export type ShimRequest =
   | { op: 'forget'; id: string }
   | { op: 'watch' }
   | { op: 'attach'; id: string; stdin: boolean; stdout: boolean; stderr: boolean }
+  | { op: 'portforward'; port: number }
   | { op: 'shutdown' };
 
 /** A run as the shim reports it. */
