@@ -44,6 +44,8 @@ export class DnsRelay {
     private readonly allowed: (ip: string) => boolean,
     private readonly log: (line: string) => void,
     private readonly resolvConfPath = '/etc/resolv.conf',
+    /** The DNS port, on the gateway and at the upstream resolvers (tests use others). */
+    private readonly ports = { listen: 53, upstream: 53 },
   ) {}
 
   private upstreams(): string[] {
@@ -69,12 +71,12 @@ export class DnsRelay {
     this.upstream.on('error', (err) => this.log(`dns relay: ${err.message}`));
     await new Promise<void>((resolve) => this.upstream!.bind(0, resolve));
 
-    this.udp = await this.broker.bindUdp(this.listenIP, 53);
+    this.udp = await this.broker.bindUdp(this.listenIP, this.ports.listen);
     this.udp.on('message', (msg, rinfo) => {
       if (!this.allowed(rinfo.address) || msg.length < 12) return;
       this.forwardUdp(msg, (reply) => this.udp?.send(reply, rinfo.port, rinfo.address));
     });
-    this.tcp = await this.broker.listenTcp(this.listenIP, 53);
+    this.tcp = await this.broker.listenTcp(this.listenIP, this.ports.listen);
     this.tcp.on('connection', (client: Socket) => this.serveTcp(client));
   }
 
@@ -89,7 +91,7 @@ export class DnsRelay {
     this.pending.set(relayId, { reply, id, timer });
     const out = Buffer.from(query);
     out.writeUInt16BE(relayId, 0);
-    this.upstream.send(out, 53, server);
+    this.upstream.send(out, this.ports.upstream, server);
   }
 
   private serveTcp(client: Socket): void {
@@ -103,7 +105,7 @@ export class DnsRelay {
       return;
     }
     // TCP queries are relayed over TCP as they are (length-prefixed), one upstream connection each.
-    const upstream = connect({ host: server, port: 53 });
+    const upstream = connect({ host: server, port: this.ports.upstream });
     this.conns.add(client);
     const close = () => {
       client.destroy();

@@ -3,7 +3,7 @@
 // kubelet. Each agent gets a config file, a kubeconfig with its own client certificate, and a
 // data dir under <data-dir>/nodes/<node>.
 
-import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderKubeconfig } from '../pki/index.js';
@@ -11,6 +11,7 @@ import { spawnInNetns, type OwnedProcess } from '../platform/index.js';
 import type { ClusterConfig } from './config.js';
 import { paths } from './config.js';
 import type { CertKeyPair } from '../pki/index.js';
+import { nodeResolvConf } from './dnsrelay.js';
 import { ensureNodeCert } from './pki.js';
 import type { Topology } from './topology/index.js';
 
@@ -38,7 +39,20 @@ export interface NodeAgentConfig {
   nodeLeaseDurationSeconds: number;
   /** The API server as pods and knit's own components reach it directly (https://<gateway>:<port>). */
   apiServer: string;
+  /** kubelet's --resolv-conf: the node's resolver configuration (the gateway's DNS relay), for dnsPolicy Default and the search list. */
+  resolvConf: string;
 }
+
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Where the nodes' resolv.conf lives: the gateway's DNS relay, with the host's search domains. */
+export const nodeResolvConfPath = (dataDir: string) => join(dataDir, 'nodes', 'resolv.conf');
 
 const AGENT_MAIN = fileURLToPath(new URL('../node/agent/main.js', import.meta.url));
 
@@ -88,6 +102,8 @@ export function startNodeAgents(cfg: ClusterConfig, topo: Topology, ca: CertKeyP
   const p = paths(cfg.dataDir);
   const apiServer = `https://${topo.gatewayIP}:${cfg.apiPort}`;
   const caFile = join(p.pki, 'ca.crt');
+  mkdirSync(p.nodes, { recursive: true, mode: 0o700 });
+  writeFileSync(nodeResolvConfPath(cfg.dataDir), nodeResolvConf(hostResolvConf(), topo.gatewayIP), { mode: 0o644 });
   const agents = topo.nodes.map((node) => {
     const dir = join(p.nodes, node.name);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -104,6 +120,7 @@ export function startNodeAgents(cfg: ClusterConfig, topo: Topology, ca: CertKeyP
       tlsCertFile: join(dir, 'kubelet.crt'), tlsKeyFile: join(dir, 'kubelet.key'), caFile,
       clusterCIDR: cfg.clusterCIDR, serviceCIDR: cfg.serviceCIDR, clusterDNS: cfg.dnsIP, clusterDomain: cfg.dnsDomain,
       networkMode: cfg.network, nodeLeaseDurationSeconds: cfg.nodeMonitorGracePeriodSeconds, apiServer,
+      resolvConf: nodeResolvConfPath(cfg.dataDir),
     };
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify(agentConfig, null, 2) + '\n', { mode: 0o600 });

@@ -209,7 +209,7 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: Res
  * Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as
  * they are. The node network is no longer needed (callers may stop passing it).
  */
-export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string, _nodeNetwork?: string): Promise<void> {
+export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string): Promise<void> {
   for (const { ref, obj } of systemObjects(cfg, apiServer)) {
     const existing = await client.get(ref, obj.metadata.namespace, obj.metadata.name!).catch((err) => {
       if (isApiError(err, 'NotFound')) return undefined;

@@ -16,6 +16,8 @@ import { NodeConnector } from './nodeproxy.js';
 import { startNodeAgents } from './nodes.js';
 import { ensureCA } from './pki.js';
 import { ServiceAccess } from './serviceaccess.js';
+import { DnsRelay } from './dnsrelay.js';
+import { cidrContains, parseCidr } from '../platform/ipv4.js';
 import { clearState, rememberCluster, runningPid, writeState, type ClusterState } from './state.js';
 import { ensureSystemObjects } from './system.js';
 import { createTopology, destroyTopology, findLeftovers, type Topology } from './topology/index.js';
@@ -144,7 +146,10 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
     if (topology && lan) {
       const apiServer = `https://${topology.gatewayIP}:${cfg.apiPort}`;
       done = out.step('Waiting for the nodes');
-      await ensureSystemObjects(controlPlane.client, cfg, apiServer, topology.nodeNetwork);
+      const nodeNetwork = parseCidr(topology.nodeNetwork)!;
+      const relay = new DnsRelay(lan, topology.gatewayIP, (ip) => cidrContains(nodeNetwork, ip), out.log);
+      await relay.start();
+      stops.push(() => relay.stop());
       const informers = new InformerFactory(controlPlane.client, out.log);
       const access = new ServiceAccess(cfg.name, informers, lan, out.log);
       access.start();
@@ -153,6 +158,8 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
       stops.push(() => access.stop());
       const notReady = await waitForNodesReady(controlPlane, topology.nodes.map((n) => n.name), agentsStarted, 60_000);
       if (notReady.length) throw new StartError(`nodes ${notReady.join(', ')} did not become Ready within 60s; their logs are in ${p.nodes}/<node>/agent.log`);
+      // kube-proxy and DNS once every node is Ready, so that the scheduler spreads the DNS replicas over them.
+      await ensureSystemObjects(controlPlane.client, cfg, apiServer);
       done(`${topology.nodes.length} nodes Ready`);
     }
 

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const recorder = new EventRecorder(client, 'kubelet', cfg.nodeName, log);
   const manager = new PodManager(client, pods, services, network.cni, recorder, {
     cluster: cfg.clusterName, nodeName: cfg.nodeName, nodeIP: cfg.nodeIP, dataDir: cfg.dataDir,
-    clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, caPem, log,
+    clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, caPem, resolvConf: cfg.resolvConf, log,
   });
   const server = new AgentServer({
     tls: { caPem, certPem: readFileSync(cfg.tlsCertFile, 'utf8'), keyPem: readFileSync(cfg.tlsKeyFile, 'utf8') },

@@ -25,7 +25,8 @@ export interface PodManagerOptions {
   clusterDNS: string;
   clusterDomain: string;
   caPem: string;
-  /** The API server pods reach directly (for KUBERNETES_SERVICE_HOST/PORT when the Service is not there yet). */
+  /** The node's resolv.conf (kubelet --resolv-conf). */
+  resolvConf: string;
   log: (line: string) => void;
 }
 
@@ -64,6 +65,7 @@ export class PodManager {
       socketDir: nodeRunDir(o.cluster, o.nodeName),
       clusterDNS: [o.clusterDNS],
       clusterDomain: o.clusterDomain,
+      resolvConf: o.resolvConf,
       services: () => this.services.list(),
       resolver: {
         configMap: async (ns, name) => {

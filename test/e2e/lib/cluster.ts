@@ -134,7 +134,10 @@ export class Cluster {
 
   /** Runs the knit command for this cluster (`--name` is added). */
   knit(args: string[], o: RunOptions = {}): Promise<RunResult> {
-    return run(process.execPath, [KNIT, ...args, '--name', this.name], { timeoutMs: 180_000, ...o, env: this.env() });
+    // The cluster's name goes before a `--` (after it, args belong to the command knit runs).
+    const dashes = args.indexOf('--');
+    const argv = dashes < 0 ? [...args, '--name', this.name] : [...args.slice(0, dashes), '--name', this.name, ...args.slice(dashes)];
+    return run(process.execPath, [KNIT, ...argv], { timeoutMs: 180_000, ...o, env: this.env() });
   }
 
   /** `knit up -d` (again, after stop() keeps the same data dir) and waits until it serves. */

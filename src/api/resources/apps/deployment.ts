@@ -104,7 +104,7 @@ export function deploymentResource(): ResourceDef {
     validate: validateDeploymentSpec,
     validateUpdate(o, old, subresource) {
       if (subresource === 'status') {
-        return [...validateReplicaStatus(o.status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']), ...validateCollisionCount(o, old)];
+        return [...validateReplicaStatus(o.status, ['updatedReplicas', 'readyReplicas', 'availableReplicas']), ...validateNonnegativeField(Number(o.status?.unavailableReplicas ?? 0), 'status.unavailableReplicas'), ...validateCollisionCount(o, old)];
       }
       return [...validateDeploymentSpec(o), ...selectorImmutable(o, old)];
     },
