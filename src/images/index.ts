@@ -1,6 +1,6 @@
 // The built-in images: what each well-known image runs on this machine. Entry point of src/images.
 
-export { resolveImage, combineArgv } from './resolve.js';
+export { resolveImage, combineArgv, execArgv } from './resolve.js';
 export { parseImageReference, InvalidImageNameError, type ImageReference } from './reference.js';
 export { installBusyboxApplets as prepareImageTools, busyboxDir } from './busybox.js';
 export { IMAGES, HOST_PATH, type ImageDef } from './catalog.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Container } from '../api/types.js';
-import { combineArgv, resolveImage } from './resolve.js';
+import { combineArgv, execArgv, resolveImage } from './resolve.js';
 import { builtinProgram, nodeProgram } from './scripts.js';
 import { InvalidImageNameError } from './reference.js';
 import type { ImageContext } from './types.js';
@@ -98,4 +98,12 @@ test('an unknown image with a command runs it with the machine tools', () => {
 
 test('invalid image names throw InvalidImageNameError', () => {
   assert.throws(() => run('NGINX'), InvalidImageNameError);
+});
+
+test('kubectl exec runs an image\'s own programs as its containers do, other commands as given', () => {
+  const c: ImageContext = { stateDir: '/tmp/knit-exec-state', toolsDir: '/tmp/knit-exec-tools', podName: 'p' };
+  assert.deepEqual(execArgv('registry.k8s.io/e2e-test-images/agnhost:2.47', ['/agnhost', 'connect', 'x:80'], c), [...builtinProgram('agnhost'), 'connect', 'x:80']);
+  assert.deepEqual(execArgv('registry.k8s.io/e2e-test-images/agnhost:2.47', ['sh', '-c', 'true'], c), ['sh', '-c', 'true']);
+  assert.deepEqual(execArgv('example.com/unknown:1', ['/app'], c), ['/app']);
+  assert.deepEqual(execArgv('not a valid ref', ['ls'], c), ['ls']);
 });

@@ -75,3 +75,19 @@ export function resolveImage(image: string, container: Container, ctx: ImageCont
   if (argv.length === 0) throw new Error('no command specified');
   return { ...base, argv, notes, files: [] };
 }
+
+/**
+ * What `kubectl exec` runs for command in a container of image: the image's own programs
+ * (/agnhost, /http-echo, ...) mapped as at container start, anything else as given.
+ */
+export function execArgv(image: string, command: string[], ctx: ImageContext): string[] {
+  if (command.length === 0) return command;
+  let def: ImageDef | undefined;
+  try {
+    def = findImage(parseImageReference(image).repository);
+  } catch {
+    return command;
+  }
+  if (!def || !findProgram(def, command[0], HOST_PATH)) return command;
+  return resolveImage(image, { name: 'exec', command }, ctx).argv;
+}

@@ -23,7 +23,8 @@ function goNow(): string {
 function dialHTTP(request: string, address: string): Promise<string> {
   const url = `http://${address}/${request}`;
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { timeout: DIAL_TIMEOUT_MS }, (res) => {
+    // A new connection per try, as upstream's dial does (a kept-alive one would land on one pod).
+    const req = httpRequest(url, { timeout: DIAL_TIMEOUT_MS, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve(Buffer.concat(chunks).toString()));

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { Container, Pod, PodStatus, Service } from '../../api/types.js';
-import { HOST_PATH, nodeProgram, prepareImageTools } from '../../images/index.js';
-import { logPath } from './container-spec.js';
+import { execArgv, HOST_PATH, nodeProgram, prepareImageTools } from '../../images/index.js';
+import { logPath, stateDir } from './container-spec.js';
 import { Counters } from './metrics.js';
 import type { EnvSourceResolver } from './env.js';
 import { execInPod, type ExecSession } from './exec.js';
@@ -200,9 +200,12 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
   /** Runs a command in a running container (kubectl exec). */
   exec(uid: string, container: string, opts: { command: string[]; stdin?: boolean; tty?: boolean }): ExecSession {
     const worker = this.worker(uid);
-    this.spec(worker, container);
-    const { info, sandbox } = this.running(worker, container);
-    return execInPod(sandbox.shimPid, { command: opts.command, env: info.env, cwd: info.cwd, stdin: opts.stdin, tty: opts.tty });
+    const spec = this.spec(worker, container);
+    const { run, info, sandbox } = this.running(worker, container);
+    const command = execArgv(spec.image ?? '', opts.command, {
+      stateDir: stateDir(worker.podDir, container, run.attempt), toolsDir: this.ctx.toolsDir, podName: worker.pod.metadata.name ?? '',
+    });
+    return execInPod(sandbox.shimPid, { command, env: info.env, cwd: info.cwd, stdin: opts.stdin, tty: opts.tty });
   }
 
   /** Attaches to a running container's stdin (when it has one) and output (kubectl attach, run -it). */
