@@ -144,6 +144,9 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
     const worker = this.workers.get(uid);
     if (!worker) return;
     await worker.kill();
+    // A kill already under way (a graceful deletion cut short by a forced one) returns at once:
+    // the sandbox goes here too, so that no shim outlives its pod.
+    await worker.sandbox?.destroy();
     worker.stop();
     worker.removeFiles();
     this.workers.delete(uid);
