@@ -1,11 +1,13 @@
 // Pods' resolver configuration as the kubelet writes it, for every dnsPolicy (ClusterFirst,
 // ClusterFirstWithHostNet, Default, None; hostNetwork with ClusterFirst falls back to Default),
 // pod.spec.dnsConfig merged in with upstream's limits, and /etc/hosts with the pod's own name and
-// hostAliases. Read from inside each pod; the node's files are the host's (/etc/resolv.conf, /etc/hosts).
+// hostAliases. Read from inside each pod; a node's resolv.conf is <data dir>/nodes/resolv.conf (the gateway's DNS
+// relay, with the host's search list), its hosts file the host's /etc/hosts.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import YAML from 'yaml';
 import type { Cluster } from './lib/cluster.js';
 import { apply, podExec, readyPod, startDnsCluster, toolboxPod } from './lib/dns.js';
@@ -75,12 +77,17 @@ describe('pods\' resolv.conf and hosts files', () => {
     assert.match(r.stdout, /^Address: 10\.96\.0\.1$/m, r.stdout + r.stderr);
   });
 
+  // The node's resolv.conf: the gateway's DNS relay as nameserver, the host's search list and options kept.
+  const nodeConf = () => parseResolvConf(readFileSync(join(c.dataDir, 'nodes', 'resolv.conf'), 'utf8'));
+
   test('hostNetwork with ClusterFirst falls back to Default: the node\'s resolv.conf', async () => {
-    assert.deepEqual(await resolvConf('host-net'), HOST);
+    assert.deepEqual(await resolvConf('host-net'), nodeConf());
+    assert.deepEqual(nodeConf().search, HOST.search);
   });
 
   test('Default: the node\'s resolv.conf', async () => {
-    assert.deepEqual(await resolvConf('default-policy'), HOST);
+    assert.deepEqual(await resolvConf('default-policy'), nodeConf());
+    assert.notDeepEqual(nodeConf().nameservers, HOST.nameservers, 'the node resolves through the gateway, not the host\'s own nameserver');
   });
 
   test('None: exactly the pod\'s dnsConfig', async () => {
