@@ -105,3 +105,13 @@ export function templatesEqualIgnoringHash(a: unknown, b: unknown): boolean {
   };
   return strip(a) === strip(b);
 }
+
+export interface Toleration { key?: string; operator?: string; value?: string; effect?: string }
+export interface Taint { key: string; value?: string; effect: string }
+
+/** Upstream's ToleratesTaint: Exists matches any value (an empty key: every taint), Equal the value; an empty effect every effect. */
+export function toleratesTaint(tolerations: Toleration[], taint: Taint): boolean {
+  return tolerations.some((t) =>
+    (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? ''))
+    && (!t.effect || t.effect === taint.effect));
+}

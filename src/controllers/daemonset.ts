@@ -8,7 +8,7 @@ import { NAMESPACE_INDEX } from '../client/factory.js';
 import { keyOf, splitKey, type Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { controllerRef, intOrPercent, isPodAvailable, isPodReady, type Controller, type ControllerContext } from './common.js';
+import { controllerRef, intOrPercent, isPodAvailable, isPodReady, toleratesTaint, type Controller, type ControllerContext } from './common.js';
 import { podFromTemplate } from './podcontrol.js';
 import { REVISION_HASH_LABEL, revisionHash, syncRevisions } from './revisions.js';
 
@@ -35,8 +35,7 @@ function eligible(ds: DaemonSet, node: Node): boolean {
   const tolerations = [...(ds.spec.template.spec.tolerations ?? []), ...DAEMON_TOLERATIONS];
   for (const t of node.spec.taints ?? []) {
     if (t.effect === 'PreferNoSchedule') continue;
-    const ok = tolerations.some((x) => (x.operator === 'Exists' ? !x.key || x.key === t.key : x.key === t.key && (x.value ?? '') === (t.value ?? '')) && (!x.effect || x.effect === t.effect));
-    if (!ok) return false;
+    if (!toleratesTaint(tolerations, t)) return false;
   }
   return true;
 }

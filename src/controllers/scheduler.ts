@@ -9,17 +9,13 @@ import type { Informer } from '../client/informer.js';
 import { keyOf, splitKey } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { controllerRef, isPodActive, type Controller, type ControllerContext } from './common.js';
+import { controllerRef, isPodActive, toleratesTaint, type Controller, type ControllerContext, type Taint } from './common.js';
 
 export function nodeIsReady(n: Node): boolean {
   return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-function tolerates(pod: Pod, taint: { key: string; value?: string; effect: string }): boolean {
-  return (pod.spec.tolerations ?? []).some((t) =>
-    (t.operator === 'Exists' && (!t.key || t.key === taint.key) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))
-    && (!t.effect || t.effect === taint.effect));
-}
+const tolerates = (pod: Pod, taint: Taint) => toleratesTaint(pod.spec.tolerations ?? [], taint);
 
 interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
 
