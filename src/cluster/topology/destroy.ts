@@ -42,6 +42,23 @@ export async function findLeftovers(clusterName?: string): Promise<Leftovers> {
 }
 
 /**
+ * Kills every process in the namespaces: a namespace outlives its name while a process runs in
+ * it, and keeps its links alive. One look at /proc is not enough: a process alive during it (a
+ * node agent starting a pod) can fork a child that then enters a pod's namespace, so it looks
+ * again until a look finds nothing.
+ */
+async function killProcessesIn(namespaces: string[]): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    const pids = [...(await netnsPids(namespaces)).values()].flat().filter((pid) => pid !== process.pid);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
  * Removes a cluster's network: processes still running in its namespaces (node agents, pods)
  * are killed, then the host veth (and with it the host routes), the namespaces and their
  * /etc/netns directories. Returns what it removed; running it again removes nothing. Throws,
@@ -49,14 +66,7 @@ export async function findLeftovers(clusterName?: string): Promise<Leftovers> {
  */
 export async function destroyTopology(clusterName: string): Promise<Leftovers> {
   const found = await findLeftovers(clusterName);
-  // A namespace outlives its name while a process runs in it, and keeps its links alive.
-  const pids = await netnsPids(found.namespaces);
-  for (const list of pids.values()) {
-    for (const pid of list) {
-      if (pid === process.pid) continue;
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-    }
-  }
+  await killProcessesIn(found.namespaces);
   // Failures are looked at once, below, by what is still there.
   await ipBatch(found.hostLinks.map((l) => `link del ${l}`), undefined, { force: true }).catch(() => {});
   await ipBatch(found.namespaces.map((n) => `netns del ${n}`), undefined, { force: true }).catch(() => {});

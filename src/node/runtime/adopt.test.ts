@@ -59,3 +59,33 @@ test('after an agent restart the runtime adopts running containers and follows t
   await waitFor('the exit in the status', () => second.podStatus(uid)?.containerStatuses?.[0].lastState?.terminated?.exitCode === 4 || second.podStatus(uid)?.containerStatuses?.[0].state?.terminated?.exitCode === 4);
   assert.match(await text(second.logs(uid, 'app', { previous: second.podStatus(uid)!.containerStatuses![0].restartCount > 0 })), /got hello\n$/);
 });
+
+test('after a restart that took the shim with it, the pod shows its containers gone, then runs them again', async () => {
+  const first = node.runtime();
+  await first.start();
+  const pod = testPod('lost', { containers: [{ name: 'app', image: 'busybox', command: ['sleep', '600'] }] });
+  const uid = pod.metadata.uid!;
+  first.syncPod(pod, node.podNetwork());
+  const running = await waitFor('running and ready', () => first.podStatus(uid)?.containerStatuses?.[0].ready && first.podStatus(uid));
+  await first.stop();
+  // The machine's view after a crash of the whole node: the shim and its containers are gone.
+  const shim = (JSON.parse(readFileSync(join(node.dataDir, 'pods', `default_lost_${uid}`, 'shim.json'), 'utf8')) as { pid: number }).pid;
+  process.kill(-shim, 'SIGKILL');
+  await waitFor('the shim to die', () => !isSameProcess(shim, undefined));
+
+  const second = node.runtime();
+  assert.ok((await second.start()).includes(uid));
+  const restored = second.podStatus(uid)!;
+  const cs = restored.containerStatuses![0];
+  assert.equal(cs.ready, false);
+  assert.equal(cs.state?.terminated?.reason, 'ContainerStatusUnknown');
+  assert.equal(cs.containerID, running.containerStatuses![0].containerID);
+  assert.equal(restored.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+
+  second.syncPod(pod, node.podNetwork());
+  const again = await waitFor('running again', () => second.podStatus(uid)?.containerStatuses?.[0].ready && second.podStatus(uid));
+  assert.equal(again.containerStatuses![0].restartCount, 1);
+  assert.notEqual(again.containerStatuses![0].containerID, cs.containerID);
+  await second.removePod(uid);
+  await second.stop();
+});

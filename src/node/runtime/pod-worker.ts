@@ -521,14 +521,18 @@ export class PodWorker {
     for (const r of state.records) w.records.set(r.name, r);
     for (const [k, v] of Object.entries(state.runInfo)) w.runInfo.set(k, v);
     w.phase = state.phase;
-    // A sandbox whose shim died is noticed by the next sync (SandboxChanged).
+    // A sandbox whose shim died is re-created by the next sync (SandboxChanged); until then its
+    // containers show as gone, not as the running and ready ones they were.
     w.sandbox = PodSandbox.adopt(podDir);
-    if (w.sandbox?.alive() && w.phase === 'active') {
+    if (w.phase !== 'active') return w;
+    if (w.sandbox?.alive()) {
       w.startWatch(w.sandbox);
       for (const { c } of w.specs()) {
         const r = w.records.get(c.name);
         if (r?.current?.state === 'running') w.probes.start(c, r);
       }
+    } else {
+      w.abandonRuns();
     }
     return w;
   }
