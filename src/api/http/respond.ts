@@ -50,12 +50,17 @@ export function negotiate(req: IncomingMessage): Negotiated {
 
 export function writeJson(res: ServerResponse, code: number, body: unknown, yaml = false): void {
   if (res.headersSent) return;
-  const text = yaml ? toYaml(body) : JSON.stringify(body);
-  res.writeHead(code, {
-    'Content-Type': yaml ? 'application/yaml' : 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-cache, private',
-  });
+  if (yaml) writeBody(res, code, 'application/yaml', toYaml(body));
+  else writeJsonText(res, code, JSON.stringify(body));
+}
+
+/** A body already serialized as JSON. */
+export function writeJsonText(res: ServerResponse, code: number, text: string): void {
+  if (!res.headersSent) writeBody(res, code, 'application/json', text);
+}
+
+function writeBody(res: ServerResponse, code: number, contentType: string, text: string): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }
 

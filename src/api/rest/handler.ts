@@ -6,13 +6,13 @@ import { errors, isApiError } from '../errors.js';
 import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject } from '../types.js';
 import type { RequestInfo } from '../http/request-info.js';
-import { addWarnings, negotiate, readBody, writeJson, type Negotiated } from '../http/respond.js';
+import { addWarnings, negotiate, readBody, writeJson, writeJsonText, type Negotiated } from '../http/respond.js';
 import { parseFieldSelector, parseLabelSelector, matchesFields, SelectorParseError } from '../selectors.js';
 import type { ApiCodecs, FieldValidation } from './codecs.js';
 import { CONTINUE_EXPIRED_MESSAGE, decodeContinue, encodeContinue } from './continue.js';
 import { apiVersionOf, prefixFor } from './keys.js';
 import { partialMetadata, partialMetadataList } from './partial.js';
-import type { DeleteOptions, Registry } from './registry.js';
+import type { DeleteOptions, EncodedListResponse, ListResponse, Registry } from './registry.js';
 import { serveWatch } from './watch.js';
 import { isStoreError } from '../../storage/types.js';
 import { handleSubresource, type SubresourceHooks } from './subresources.js';
@@ -77,7 +77,8 @@ export class RestHandler {
   }
 
   /** Builds the filter for ?labelSelector= and ?fieldSelector=. */
-  private filterFor(def: ResourceDef, q: URLSearchParams): (obj: KubeObject) => boolean {
+  /** The selectors' filter; undefined when there are none (everything matches). */
+  private filterFor(def: ResourceDef, q: URLSearchParams): ((obj: KubeObject) => boolean) | undefined {
     let labels;
     let fields;
     try {
@@ -98,7 +99,7 @@ export class RestHandler {
       if (field === 'metadata.namespace') return obj.metadata.namespace;
       return getters[field]?.(obj);
     };
-    if (labels.empty && fields.length === 0) return () => true;
+    if (labels.empty && fields.length === 0) return undefined;
     return (obj) => labels.matches(obj.metadata.labels) && matchesFields(fields, get(obj));
   }
 
@@ -134,7 +135,7 @@ export class RestHandler {
       case 'list':
         return this.list(res, def, ns, q, neg);
       case 'watch':
-        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, query: q, filter: this.filterFor(def, q), form: neg.form });
+        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, query: q, filter: this.filterFor(def, q) ?? (() => true), form: neg.form });
       case 'create': {
         if (sub) throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${sub}` }, 'create');
         const body = await readBody(req);
@@ -201,21 +202,34 @@ export class RestHandler {
     } else if (q.get('resourceVersionMatch') === 'Exact' && q.get('resourceVersion')) {
       revision = Number(q.get('resourceVersion'));
     }
-    let result;
-    try {
-      result = await this.o.registry.list(def, { namespace: ns, limit, startAfter, revision, filter });
-    } catch (err) {
-      if (isStoreError(err, 'Compacted')) {
-        if (cont) throw errors.expired(CONTINUE_EXPIRED_MESSAGE);
-        throw errors.expired(`too old resource version: ${revision} (${await this.o.registry.compactedRevision()})`);
+    const fetched = async <T extends ListResponse | EncodedListResponse>(fetch: () => Promise<T>): Promise<{ result: T; metadata: Record<string, unknown> }> => {
+      let result: T;
+      try {
+        result = await fetch();
+      } catch (err) {
+        if (isStoreError(err, 'Compacted')) {
+          if (cont) throw errors.expired(CONTINUE_EXPIRED_MESSAGE);
+          throw errors.expired(`too old resource version: ${revision} (${await this.o.registry.compactedRevision()})`);
+        }
+        throw err;
       }
-      throw err;
+      const metadata: Record<string, unknown> = { resourceVersion: String(result.revision) };
+      if (result.lastKey && result.remaining > 0) {
+        metadata.continue = encodeContinue(result.revision, result.lastKey, prefix);
+        if (!q.get('labelSelector') && !q.get('fieldSelector')) metadata.remainingItemCount = result.remaining;
+      }
+      return { result, metadata };
+    };
+    const listKind = def.listKind ?? `${def.kind}List`;
+    const apiVersion = apiVersionOf(def);
+    const req = { namespace: ns, limit, startAfter, revision };
+    // The common list (every object, as JSON) goes out without decoding a single object.
+    if (!filter && neg.form === 'object' && !neg.yaml) {
+      const { result, metadata } = await fetched(() => this.o.registry.listEncoded(def, req));
+      const head = `{"kind":${JSON.stringify(listKind)},"apiVersion":${JSON.stringify(apiVersion)},"metadata":${JSON.stringify(metadata)}`;
+      return writeJsonText(res, 200, `${head},"items":[${result.items.join(',')}]}`);
     }
-    const metadata: Record<string, unknown> = { resourceVersion: String(result.revision) };
-    if (result.lastKey && result.remaining > 0) {
-      metadata.continue = encodeContinue(result.revision, result.lastKey, prefix);
-      if (!q.get('labelSelector') && !q.get('fieldSelector')) metadata.remainingItemCount = result.remaining;
-    }
+    const { result, metadata } = await fetched(() => this.o.registry.list(def, { ...req, filter }));
     if (neg.form === 'table') {
       const table = this.o.codecs.table(def, result.items, {
         now: new Date(), includeObject: includeObjectOf(q), resourceVersion: String(result.revision), continue: metadata.continue as string | undefined,
@@ -223,8 +237,6 @@ export class RestHandler {
       return writeJson(res, 200, table, neg.yaml);
     }
     if (neg.form === 'metadata') return writeJson(res, 200, partialMetadataList(result.items, metadata), neg.yaml);
-    const listKind = def.listKind ?? `${def.kind}List`;
-    const apiVersion = apiVersionOf(def);
     writeJson(res, 200, { kind: listKind, apiVersion, metadata, items: result.items.map((o) => ({ ...o, apiVersion, kind: def.kind })) }, neg.yaml);
   }
 

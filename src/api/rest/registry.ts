@@ -7,7 +7,7 @@ import { isStoreError, type Store, type Watcher } from '../../storage/types.js';
 import { errors, type FieldError } from '../errors.js';
 import type { ResourceDef, Reservation, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject } from '../types.js';
-import { apiVersionOf, decodeObject, encodeObject, keyFor, prefixFor } from './keys.js';
+import { apiVersionOf, decodeObject, encodeObject, encodedWithResourceVersion, keyFor, prefixFor } from './keys.js';
 
 export type MetaValidator = (obj: KubeObject, def: ResourceDef, old?: KubeObject) => FieldError[];
 
@@ -44,6 +44,11 @@ export interface ListResponse {
   /** The key of the last item examined, when more remain. */
   lastKey?: string;
   remaining: number;
+}
+
+export interface EncodedListResponse extends Omit<ListResponse, 'items'> {
+  /** Each object as JSON. */
+  items: string[];
 }
 
 export interface WatchRequest {
@@ -125,6 +130,17 @@ export class Registry {
       if (items.length >= limit) return { items, revision, lastKey, remaining: res.remaining };
       startAfter = lastKey;
     }
+  }
+
+  /**
+   * A list with no filter, its items already JSON as clients get them: no parse and no
+   * re-serialization of every object (see encodedWithResourceVersion).
+   */
+  async listEncoded(def: ResourceDef, req: Omit<ListRequest, 'filter'>): Promise<EncodedListResponse> {
+    const res = await this.store.list(prefixFor(def, req.namespace), { revision: req.revision ?? 0, limit: req.limit && req.limit > 0 ? req.limit : 0, startAfter: req.startAfter });
+    const apiVersion = apiVersionOf(def);
+    const last = res.items.at(-1);
+    return { items: res.items.map((kv) => encodedWithResourceVersion(kv, apiVersion, def.kind)), revision: res.revision, lastKey: last ? last.key : req.startAfter, remaining: res.remaining };
   }
 
   async currentRevision(): Promise<number> {
