@@ -76,8 +76,7 @@ export class RestHandler {
     };
   }
 
-  /** Builds the filter for ?labelSelector= and ?fieldSelector=. */
-  /** The selectors' filter; undefined when there are none (everything matches). */
+  /** The filter for ?labelSelector= and ?fieldSelector=; undefined when there are none. */
   private filterFor(def: ResourceDef, q: URLSearchParams): ((obj: KubeObject) => boolean) | undefined {
     let labels;
     let fields;
