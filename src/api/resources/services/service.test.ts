@@ -45,6 +45,14 @@ describe('Service defaults', () => {
     assert.ok(lb.ports![0].nodePort);
     assert.equal(lb.healthCheckNodePort, undefined);
   });
+  it('a nodePort or healthCheckNodePort of 0 is no port at all (Go\'s zero value), as upstream stores it', async () => {
+    const { def, alloc } = setup();
+    const cip = spec(await createObject(def, web({ ports: [{ port: 80, nodePort: 0 }], healthCheckNodePort: 0 })));
+    assert.deepEqual(cip.ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }]);
+    assert.equal(cip.healthCheckNodePort, undefined);
+    const np = spec(await createObject(def, svc({ type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, nodePort: 0 }] }, 'np')));
+    assert.ok(alloc.ports.has(np.ports![0].nodePort!));
+  });
   it('ClientIP affinity defaults its timeout to 10800 seconds', async () => {
     const { def } = setup();
     const s = spec(await createObject(def, web({ sessionAffinity: 'ClientIP' })));

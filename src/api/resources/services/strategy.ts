@@ -46,7 +46,10 @@ export function setServiceDefaults(svc: Service): void {
     if (!isRecord(p)) continue;
     if (!p.protocol) p.protocol = 'TCP';
     if (p.targetPort == null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+    // 0 is Go's zero value, which the API omits: no node port asked for.
+    if (p.nodePort === 0) delete p.nodePort;
   }
+  if (s.healthCheckNodePort === 0) delete s.healthCheckNodePort;
   if (externallyAccessible(svc) && !s.externalTrafficPolicy) s.externalTrafficPolicy = 'Cluster';
   if (!s.internalTrafficPolicy && (s.type === 'NodePort' || s.type === 'LoadBalancer' || s.type === 'ClusterIP')) s.internalTrafficPolicy = 'Cluster';
   if (s.type === 'LoadBalancer' && s.allocateLoadBalancerNodePorts === undefined) s.allocateLoadBalancerNodePorts = true;
