@@ -2,8 +2,9 @@
 // turned into a DnsConfig. Anything else is refused with the line it is on, so a ConfigMap edit
 // that knit cannot honour is reported rather than silently ignored.
 
-import type { PodMode } from './cluster-zone.js';
+import type { KubernetesOptions, PodMode } from './cluster-zone.js';
 import { CorefileError, type Directive, parseServerBlocks } from './corefile-syntax.js';
+import { tryParseGoDuration } from '../common/go-duration.js';
 import { reverseZoneOfCIDR } from './reverse.js';
 import { canonicalIP } from './wire/ip.js';
 
@@ -32,16 +33,8 @@ export const KUBEADM_COREFILE = `.:53 {
 }
 `;
 
-export interface KubernetesConfig {
-  zones: string[];
-  podMode: PodMode;
-  ttl: number;
-  fallthrough: string[] | null;
-  namespaces: string[];
-  endpointPodNames: boolean;
-  noEndpoints: boolean;
-  ignoreEmptyService: boolean;
-}
+/** The kubernetes plugin's settings; the server adds its own addresses. */
+export type KubernetesConfig = Omit<KubernetesOptions, 'localIPs'>;
 
 export interface ForwardConfig {
   /** Names below this zone are forwarded. */
@@ -114,14 +107,8 @@ function integer(d: Directive, text: string | undefined, min: number, max: numbe
 
 /** Go-style durations as Corefiles write them: "5s", "1m30s", "500ms". */
 export function parseDuration(d: { line: number }, text: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) { total += Number(m[1]) * units[m[2]]; consumed = re.lastIndex; }
-  if (text === '0') return 0;
-  if (consumed === 0 || consumed !== text.length) fail(d, `invalid duration '${text}'`);
-  return total;
+  const ms = tryParseGoDuration(text);
+  return ms === undefined || ms < 0 ? fail(d, `invalid duration '${text}'`) : ms;
 }
 
 function noArgs(d: Directive): void {

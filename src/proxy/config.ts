@@ -4,6 +4,9 @@
 // upstream's defaults, 1s and 30s).
 
 import { parse as parseYaml } from 'yaml';
+import { parseGoDuration } from '../common/go-duration.js';
+
+export { parseGoDuration };
 
 export interface KubeProxyConfig {
   /** "", "iptables", "nftables" or "ipvs" (refused later, with the reason). */
@@ -15,18 +18,6 @@ export interface KubeProxyConfig {
 
 const DEFAULT_MIN_SYNC_MS = 1000;
 const DEFAULT_SYNC_MS = 30_000;
-
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration ("0s", "100ms", "1m30s") in milliseconds; Go's error for anything else. */
-export function parseGoDuration(text: string): number {
-  if (text === '0') return 0;
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text);
-  if (!m) throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
-  let ms = 0;
-  for (const part of text.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(part[1]) * UNITS[part[2]];
-  return m[1] === '-' ? -ms : ms;
-}
 
 interface Section {
   minSyncPeriod?: string;

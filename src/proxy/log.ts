@@ -37,10 +37,5 @@ export function createLogger(source: string, sink: LogSink = stdoutSink): Logger
   };
 }
 
-/** A duration as Go's time.Duration prints it: "512.3µs", "34.512345ms", "1.2345s". */
-export function formatDuration(ms: number): string {
-  const trim = (n: number): string => String(Number(n.toFixed(6)));
-  if (ms >= 1000) return `${trim(ms / 1000)}s`;
-  if (ms >= 1) return `${trim(ms)}ms`;
-  return `${trim(ms * 1000)}µs`;
-}
+/** Durations in log lines, as Go's time.Duration prints them. */
+export { formatGoDuration as formatDuration } from '../common/go-duration.js';

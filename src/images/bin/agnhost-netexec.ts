@@ -6,7 +6,8 @@ import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { bindUdp, goAddr, goFatal, goLog, parseGoDuration, podHostname } from './common.js';
+import { bindUdp, goAddr, goFatal, goLog, podHostname } from './common.js';
+import { tryParseGoDuration } from '../../common/go-duration.js';
 import { goHttpGetError, joinHostPort } from '../goerrors.js';
 
 const DIAL_TIMEOUT_MS = 5000;
@@ -163,8 +164,8 @@ export async function netexec(flags: { 'http-port': number; 'udp-port': number }
         const timeout = url.searchParams.get('timeout') ?? '';
         const wait = url.searchParams.get('wait') ?? '';
         goLog(`GET /exit?code=${code}&timeout=${timeout}&wait=${wait}`);
-        const timeoutMs = timeout === '' ? 0 : parseGoDuration(timeout);
-        const waitMs = wait === '' ? 0 : parseGoDuration(wait);
+        const timeoutMs = timeout === '' ? 0 : tryParseGoDuration(timeout);
+        const waitMs = wait === '' ? 0 : tryParseGoDuration(wait);
         if (timeoutMs === undefined) return text(200, `argument 'timeout' must be a valid golang duration or empty, got ${JSON.stringify(timeout)}\n`);
         if (waitMs === undefined) return text(200, `argument 'wait' must be a valid golang duration or empty, got ${JSON.stringify(wait)}\n`);
         if (code !== '' && !/^\d+$/.test(code)) return text(200, `argument 'code' must be an integer [0-127] or empty, got ${JSON.stringify(code)}\n`);

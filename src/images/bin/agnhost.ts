@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer as createTcpServer, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import { FlagError, bindUdp, goAddr, goDuration, goFatal, goLog, parseFlags, parseGoDuration, podHostname } from './common.js';
+import { FlagError, bindUdp, goAddr, goFatal, goLog, parseFlags, podHostname } from './common.js';
+import { formatGoDuration, tryParseGoDuration } from '../../common/go-duration.js';
 import { netexec } from './agnhost-netexec.js';
 
 type Flags = Parameters<typeof parseFlags>[1];
@@ -79,7 +80,7 @@ function liveness(): void {
   createHttpServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const elapsed = Date.now() - started;
-    if (path === '/started') return void res.writeHead(200).end(goDuration(elapsed));
+    if (path === '/started') return void res.writeHead(200).end(formatGoDuration(elapsed));
     if (path === '/healthz') {
       if (elapsed > 10_000) return void res.writeHead(500).end(`error: ${elapsed / 1000}`);
       return void res.writeHead(200).end('ok');
@@ -92,7 +93,7 @@ async function connect(argv: string[]): Promise<void> {
   const { flags, args } = flagsOf(argv, { timeout: { kind: 'string', default: '0s' }, protocol: { kind: 'string', default: 'tcp' } });
   const die = (msg: string) => { process.stderr.write(`${msg}\n`); process.exit(1); };
   if (args.length !== 1) die(`Error: accepts 1 arg(s), received ${args.length}`);
-  const timeoutMs = parseGoDuration(flags.timeout as string) ?? 0;
+  const timeoutMs = tryParseGoDuration(flags.timeout as string) ?? 0;
   const dest = args[0];
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(dest);
   if (!m) die(`UNKNOWN: address ${dest}: missing port in address`);

@@ -68,40 +68,6 @@ export function podHostname(): string {
   return hostname();
 }
 
-/** A Go time.Duration string as Go prints it ("1.5s", "2m0s") from milliseconds. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const sign = ms < 0 ? '-' : '';
-  ms = Math.abs(ms);
-  if (ms < 1000) return `${sign}${trimZeros(ms.toFixed(6))}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  const sec = `${trimZeros(s.toFixed(9))}s`;
-  if (h > 0) return `${sign}${h}h${m}m${sec}`;
-  if (m > 0) return `${sign}${m}m${sec}`;
-  return `${sign}${sec}`;
-}
-
-function trimZeros(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
-/** Parses a Go duration ("1s", "500ms", "1m30s"); undefined when malformed. */
-export function parseGoDuration(s: string): number | undefined {
-  if (s === '0') return 0;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * units[m[2]];
-    matched = re.lastIndex;
-  }
-  return matched === s.length && s.length > 0 ? total : undefined;
-}
-
 /** An address as Go prints a net.Addr: IPv4-mapped IPv6 shown as IPv4, IPv6 in brackets. */
 export function goAddr(ip: string | undefined, port: number | undefined): string {
   const host = (ip ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
