@@ -3,9 +3,9 @@
 // 64-bit numbers as strings) over fetch.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../test/e2e/lib/cluster.js';
 
 export interface EtcdServer {
   /** http://127.0.0.1:<port> */
@@ -101,17 +101,6 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
   await Promise.race([exited, killLater]);
   clearTimeout(timer);
   await exited;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // --- client --------------------------------------------------------------------------------

@@ -4,9 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { isSameProcess } from './procfs.js';
-import { TestNode, testPod, waitFor } from './test-support.js';
+import { TestNode, testPod, waitFor, text } from './test-support.js';
 
 let node: TestNode;
 
@@ -14,12 +13,6 @@ before(() => {
   node = new TestNode(`ad${process.pid % 100000}`);
 });
 after(() => node.cleanup());
-
-async function text(stream: Readable): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
-}
 
 test('after an agent restart the runtime adopts running containers and follows them on', async () => {
   const first = node.runtime();

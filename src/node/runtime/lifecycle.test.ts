@@ -3,8 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
-import { TestNode, testPod, waitFor } from './test-support.js';
+import { TestNode, testPod, waitFor, text } from './test-support.js';
 import type { PodRuntime } from './runtime.js';
 
 let node: TestNode;
@@ -16,12 +15,6 @@ before(async () => {
   await rt.start();
 });
 after(() => node.cleanup());
-
-async function text(stream: Readable): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
-}
 
 const statusOf = (uid: string, name: string) => [...(rt.podStatus(uid)?.containerStatuses ?? []), ...(rt.podStatus(uid)?.initContainerStatuses ?? [])].find((c) => c.name === name);
 

@@ -3,9 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import type { Service } from '../../api/types.js';
-import { TestNode, testPod, waitFor } from './test-support.js';
+import { TestNode, testPod, waitFor, text } from './test-support.js';
 import type { PodRuntime } from './runtime.js';
 
 let node: TestNode;
@@ -21,12 +20,6 @@ before(async () => {
   await rt.start();
 });
 after(() => node.cleanup());
-
-async function text(stream: Readable): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
-}
 
 const running = (uid: string, name: string) => () => rt.podStatus(uid)?.containerStatuses?.find((c) => c.name === name)?.state?.running;
 

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Pod, Service } from '../../api/types.js';
 import type { EnvSourceResolver } from './env.js';
 import { PodRuntime, type PodNetwork } from './runtime.js';
@@ -114,4 +115,11 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Everything a stream gives until it ends, as text (logs, attach output). */
+export async function text(stream: Readable): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk.toString();
+  return out;
 }
