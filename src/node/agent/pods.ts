@@ -118,7 +118,8 @@ export class PodManager {
     await this.runtime.retainPods(live);
     // What the adopted pods show now (containers lost with their shim are no longer ready)
     // reaches the API before the node says Ready again.
-    await Promise.all(this.pods.list().filter((p) => adopted.includes(p.metadata.uid!)).map((p) => this.writeStatus(p).catch((err) => this.o.log(`status of ${keyOf(p)}: ${err.message}`))));
+    const adoptedUids = new Set(adopted);
+    await Promise.all(this.pods.list().filter((p) => adoptedUids.has(p.metadata.uid!)).map((p) => this.writeStatus(p).catch((err) => this.o.log(`status of ${keyOf(p)}: ${err.message}`))));
     for (const rec of await this.cni.listPods()) if (!live.has(rec.podUID)) await this.cni.delPod(rec.podUID).catch((err) => this.o.log(`removing the network of a gone pod: ${err.message}`));
     this.queue.run(4, (k) => this.sync(k));
     this.statusQueue.run(2, async (k) => {
