@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { EndpointSlice, Pod, Service } from '../src/api/types.js';
+import type { EndpointSlice, Pod, Service } from '../src/kube/types.js';
 import { ClusterModel } from '../src/dns/cluster-model.js';
 import { DnsServer } from '../src/dns/dns-server.js';
 import { silentLogger } from '../src/dns/log.js';

@@ -12,7 +12,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { KubeObject } from '../src/api/types.js';
+import type { KubeObject } from '../src/kube/types.js';
 import { ApiClient } from '../src/client/client.js';
 import { loadKubeconfig } from '../src/client/config.js';
 import { R } from '../src/client/resources.js';

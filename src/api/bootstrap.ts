@@ -2,10 +2,10 @@
 // kube-public and kube-node-lease, and the `kubernetes` Service in default with its Endpoints
 // and EndpointSlice pointing at the API server's advertised address.
 
-import { isApiError } from './errors.js';
+import { isApiError } from '../kube/errors.js';
 import type { ResourceDef, WriteContext } from './resource.js';
 import type { Registry } from './rest/registry.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '../kube/types.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 

@@ -7,7 +7,7 @@ import { signServiceAccountToken, verifyServiceAccountToken } from '../pki/index
 import type { Store } from '../storage/types.js';
 import { bootstrap } from './bootstrap.js';
 import { decodeBody } from './decode/index.js';
-import { errors } from './errors.js';
+import { errors } from '../kube/errors.js';
 import { buildOpenApi, serveOpenApi } from './openapi/index.js';
 import { applyPatch, serverSideApply, updateManagedFields } from './patch/index.js';
 import { buildTable, tableFor } from './printers/index.js';
@@ -19,7 +19,7 @@ import type { SubresourceHooks } from './rest/subresources.js';
 import { ApiServer, type UpgradeRequest } from './server.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { validateMetadata } from './validation/index.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '../kube/types.js';
 
 export { ApiServer } from './server.js';
 

@@ -2,8 +2,8 @@
 // its table columns, its field selectors and its strategy hooks. One ResourceDef per kind lives in
 // src/api/resources/; the generic REST handler (src/api/rest/) does everything else.
 
-import type { FieldError } from './errors.js';
-import type { KubeObject } from './types.js';
+import type { FieldError } from '../kube/errors.js';
+import type { KubeObject } from '../kube/types.js';
 
 export interface TableColumn {
   name: string;

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { ApiError, errors } from './errors.js';
+import { ApiError, errors } from '../kube/errors.js';
 import { AGGREGATED_DISCOVERY_TYPE, Discovery, versionInfo, wantsAggregated } from './discovery.js';
 import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
 import { writeError, writeJson } from './http/respond.js';
@@ -16,7 +16,7 @@ import { RestHandler, type RequestUser, type ResourceIndex } from './rest/handle
 import { Registry, type FieldTracker, type MetaValidator } from './rest/registry.js';
 import type { SubresourceHooks } from './rest/subresources.js';
 import type { Store } from '../storage/types.js';
-import type { KubeObject, Status } from './types.js';
+import type { KubeObject, Status } from '../kube/types.js';
 
 export interface OpenApiProvider {
   /** Serves /openapi/v3 and /openapi/v3/...; returns false when the path is not one of its documents. */

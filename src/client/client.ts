@@ -4,8 +4,8 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { ApiError, statusFailure } from '../api/errors.js';
-import type { KubeList, KubeObject, Status } from '../api/types.js';
+import { ApiError, statusFailure } from '../kube/errors.js';
+import type { KubeList, KubeObject, Status } from '../kube/types.js';
 import type { ClientConfig } from './config.js';
 import { apiVersionOf, pathOf, type ResourceRef } from './resources.js';
 

@@ -1,8 +1,8 @@
 // Records core/v1 Events about objects, as client-go's recorder does: one Event per distinct
 // (object, type, reason, message), later repeats bump its count and lastTimestamp.
 
-import { isApiError } from '../api/errors.js';
-import type { Event, KubeObject } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { Event, KubeObject } from '../kube/types.js';
 import type { ApiClient } from './client.js';
 import { R } from './resources.js';
 

@@ -1,6 +1,6 @@
 // Shared informers: one cache per kind, however many controllers read it.
 
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { ApiClient } from './client.js';
 import { Informer } from './informer.js';
 import type { ResourceRef } from './resources.js';

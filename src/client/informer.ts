@@ -2,8 +2,8 @@
 // cache with indexes; tell handlers about adds, updates and deletes; relist when the watch says
 // 410 Gone/Expired; re-watch when the server ends a watch.
 
-import { isApiError } from '../api/errors.js';
-import type { KubeList, KubeObject } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { KubeList, KubeObject } from '../kube/types.js';
 import type { ApiClient, WatchHandle } from './client.js';
 import type { ResourceRef } from './resources.js';
 

@@ -6,8 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { errors } from '../api/errors.js';
-import type { Pod } from '../api/types.js';
+import { errors } from '../kube/errors.js';
+import type { Pod } from '../kube/types.js';
 import type { ConnectRequest } from '../api/rest/subresources.js';
 import type { UpgradeRequest } from '../api/server.js';
 import type { NetnsBroker } from '../platform/index.js';

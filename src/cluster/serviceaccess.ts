@@ -6,7 +6,7 @@
 
 import dgram from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { EndpointSlice, Node, Service } from '../api/types.js';
+import type { EndpointSlice, Node, Service } from '../kube/types.js';
 import type { InformerFactory } from '../client/factory.js';
 import { keyOf } from '../client/informer.js';
 import { R } from '../client/resources.js';

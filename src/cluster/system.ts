@@ -2,8 +2,8 @@
 // configured by the ConfigMap kube-system/kube-proxy) and cluster DNS (the Deployment coredns
 // behind the Service kube-dns at 10.96.0.10, configured by the ConfigMap kube-system/coredns).
 
-import { isApiError } from '../api/errors.js';
-import type { KubeObject } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { KubeObject } from '../kube/types.js';
 import type { ApiClient } from '../client/client.js';
 import { R, type ResourceRef } from '../client/resources.js';
 import type { ClusterConfig } from './config.js';

@@ -3,7 +3,7 @@
 // signal or `knit down` ends it; stop() takes everything down again.
 
 import { writeFileSync } from 'node:fs';
-import type { Node } from '../api/types.js';
+import type { Node } from '../kube/types.js';
 import { InformerFactory } from '../client/factory.js';
 import { R } from '../client/resources.js';
 import { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig } from '../pki/index.js';

@@ -1,6 +1,6 @@
 // What controllers share: their context, owner references, pod states, template hashes.
 
-import type { KubeObject, OwnerReference, Pod } from '../api/types.js';
+import type { KubeObject, OwnerReference, Pod } from '../kube/types.js';
 import type { ApiClient } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';
 import type { InformerFactory } from '../client/factory.js';

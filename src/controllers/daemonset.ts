@@ -2,8 +2,8 @@
 // exclude a node), placed by the scheduler through a required node affinity to that node as
 // upstream does, rolled one node at a time (maxUnavailable) when the template changes.
 
-import { isApiError } from '../api/errors.js';
-import type { DaemonSet, Node, Pod } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { DaemonSet, Node, Pod } from '../kube/types.js';
 import { NAMESPACE_INDEX } from '../client/factory.js';
 import { keyOf, splitKey, type Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';

@@ -3,8 +3,8 @@
 // waits (finalizer foregroundDeletion) until its blocking dependents are gone; with Orphan
 // (finalizer orphan) its dependents lose the reference and stay.
 
-import { isApiError } from '../api/errors.js';
-import type { KubeObject, OwnerReference } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { KubeObject, OwnerReference } from '../kube/types.js';
 import type { Informer } from '../client/informer.js';
 import { R, type ResourceRef } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';

@@ -3,8 +3,8 @@
 // left in upstream's status conditions, then removes the "kubernetes" finalizer so the API server
 // deletes the namespace.
 
-import { isApiError } from '../api/errors.js';
-import type { KubeList, Namespace } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { KubeList, Namespace } from '../kube/types.js';
 import type { Informer } from '../client/informer.js';
 import { pathOf, R, type ResourceRef } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';

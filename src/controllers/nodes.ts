@@ -3,8 +3,8 @@
 // Ready becomes Unknown, the node gets the unreachable taints and its pods stop being Ready, so
 // endpoints drop them).
 
-import { isApiError } from '../api/errors.js';
-import type { Lease, Node, NodeCondition, Pod } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { Lease, Node, NodeCondition, Pod } from '../kube/types.js';
 import type { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';

@@ -2,9 +2,9 @@
 // ControllerRefManager do: pods are made from the template with a controller ownerReference;
 // orphans that match the selector are adopted, owned pods that no longer match are released.
 
-import { isApiError } from '../api/errors.js';
-import type { KubeObject, LabelSelector, Pod, PodTemplateSpec } from '../api/types.js';
-import { labelSelectorFromSpec } from '../api/selectors.js';
+import { isApiError } from '../kube/errors.js';
+import type { KubeObject, LabelSelector, Pod, PodTemplateSpec } from '../kube/types.js';
+import { labelSelectorFromSpec } from '../kube/selectors.js';
 import type { ApiClient } from '../client/client.js';
 import { R } from '../client/resources.js';
 import { controllerRef, ownerRefTo } from './common.js';

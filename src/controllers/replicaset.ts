@@ -1,15 +1,15 @@
 // ReplicaSet controller: keeps spec.replicas pods of the template running and reports status,
 // as upstream's replicaset controller does.
 
-import { isApiError } from '../api/errors.js';
-import type { Pod, ReplicaSet } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { Pod, ReplicaSet } from '../kube/types.js';
 import { NAMESPACE_INDEX } from '../client/factory.js';
 import { splitKey, keyOf, type Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { controllerRef, isPodActive, isPodAvailable, isPodReady, type Controller, type ControllerContext } from './common.js';
 import { claimPods, Expectations, podFromTemplate } from './podcontrol.js';
-import { labelSelectorFromSpec } from '../api/selectors.js';
+import { labelSelectorFromSpec } from '../kube/selectors.js';
 
 /** Upstream's burst limit for creates and deletes in one sync. */
 const BURST = 500;

@@ -2,8 +2,8 @@
 // <owner>-<hash>, with an increasing revision number; the label controller-revision-hash on pods
 // says which template made them. `kubectl rollout history` reads these.
 
-import { isApiError } from '../api/errors.js';
-import type { KubeObject, PodTemplateSpec } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { KubeObject, PodTemplateSpec } from '../kube/types.js';
 import type { ApiClient } from '../client/client.js';
 import type { Informer } from '../client/informer.js';
 import { NAMESPACE_INDEX } from '../client/factory.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Node, Pod } from '../api/types.js';
+import type { Node, Pod } from '../kube/types.js';
 import { toleratesTaint } from './common.js';
 import { feasibleNodes } from './scheduler.js';
 

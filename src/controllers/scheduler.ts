@@ -3,8 +3,8 @@
 // avoided, and replicas spread by placing each pod on the feasible node running the fewest pods
 // (of its owner first, then overall).
 
-import { isApiError } from '../api/errors.js';
-import type { Node, Pod } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { Node, Pod } from '../kube/types.js';
 import type { Informer } from '../client/informer.js';
 import { keyOf, splitKey } from '../client/informer.js';
 import { R } from '../client/resources.js';

@@ -2,8 +2,8 @@
 // (serviceaccounts-controller) and the ConfigMap kube-root-ca.crt with the cluster CA
 // (root-ca-cert-publisher). Both are recreated when deleted.
 
-import { isApiError } from '../api/errors.js';
-import type { ConfigMap, KubeObject, Namespace } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { ConfigMap, KubeObject, Namespace } from '../kube/types.js';
 import type { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';

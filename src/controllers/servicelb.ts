@@ -2,8 +2,8 @@
 // premises in the seeds. A Service of type LoadBalancer gets status.loadBalancer.ingress (so
 // EXTERNAL-IP shows); with no pool, or the pool exhausted, it stays <pending>.
 
-import { isApiError } from '../api/errors.js';
-import type { Service } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { Service } from '../kube/types.js';
 import { keyOf, splitKey, type Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';

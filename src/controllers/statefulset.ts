@@ -3,8 +3,8 @@
 // created in order and removed in reverse order under OrderedReady (all at once under Parallel),
 // rolled one at a time from the highest ordinal down, with ControllerRevisions.
 
-import { isApiError } from '../api/errors.js';
-import type { Pod, StatefulSet } from '../api/types.js';
+import { isApiError } from '../kube/errors.js';
+import type { Pod, StatefulSet } from '../kube/types.js';
 import { NAMESPACE_INDEX } from '../client/factory.js';
 import { keyOf, splitKey, type Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';

@@ -4,7 +4,7 @@
 // Kept small on purpose (see bench/dns.bench.ts): maps nest by namespace so no composite key
 // strings are kept, namespace names and port lists are shared, endpoints are parallel arrays.
 
-import type { EndpointSlice, Namespace, Pod, Service } from '../api/types.js';
+import type { EndpointSlice, Namespace, Pod, Service } from '../kube/types.js';
 import { canonicalIP } from './wire/ip.js';
 
 /** A Service or EndpointSlice port as DNS uses it: name and protocol in lower case; port -1 when absent. */

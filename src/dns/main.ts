@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConfigMap, EndpointSlice, KubeObject, Namespace, Node, Pod, Service } from '../api/types.js';
+import type { ConfigMap, EndpointSlice, KubeObject, Namespace, Node, Pod, Service } from '../kube/types.js';
 import { inClusterConfig, loadKubeconfig } from '../client/config.js';
 import { Informer } from '../client/informer.js';
 import { R, type ResourceRef } from '../client/resources.js';

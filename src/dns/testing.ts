@@ -4,7 +4,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { EndpointSlice, Service } from '../api/types.js';
+import type { EndpointSlice, Service } from '../kube/types.js';
 import { decodeMessage } from './wire/decode.js';
 import { encodeMessage } from './wire/encode.js';
 import { emptyMessage, type Edns, type Message, type ResourceRecord } from './wire/types.js';

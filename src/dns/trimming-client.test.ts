@@ -3,7 +3,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EndpointSlice, Pod, Service } from '../api/types.js';
+import type { EndpointSlice, Pod, Service } from '../kube/types.js';
 import { ClusterModel } from './cluster-model.js';
 import { trimForDns } from './trimming-client.js';
 

@@ -3,7 +3,7 @@
 // bytes per Service, EndpointSlice, Pod, Namespace or Node instead of whole objects (a Pod alone
 // is several KB), which is most of the memory a large cluster would cost (bench/dns.bench.ts).
 
-import type { EndpointSlice, KubeList, KubeObject, Node, ObjectMeta, Pod, Service } from '../api/types.js';
+import type { EndpointSlice, KubeList, KubeObject, Node, ObjectMeta, Pod, Service } from '../kube/types.js';
 import { ApiClient, type ListOptions, type WatchEventType, type WatchHandle, type WatchOptions } from '../client/client.js';
 import type { ResourceRef } from '../client/resources.js';
 

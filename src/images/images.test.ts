@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Container } from '../api/types.js';
+import type { Container } from '../kube/types.js';
 import { nginxLaunch } from './nginx.js';
 import { builtinProgram, prepareImageTools, resolveImage } from './index.js';
 

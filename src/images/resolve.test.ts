@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import type { Container } from '../api/types.js';
+import type { Container } from '../kube/types.js';
 import { combineArgv, execArgv, resolveImage } from './resolve.js';
 import { builtinProgram, nodeProgram } from './scripts.js';
 import { InvalidImageNameError } from './reference.js';

@@ -3,7 +3,7 @@
 // on this machine.
 
 import { createHash } from 'node:crypto';
-import type { Container, ContainerPort } from '../api/types.js';
+import type { Container, ContainerPort } from '../kube/types.js';
 import { busyboxDir } from './busybox.js';
 import { HOST_PATH, findImage, findProgram, hostWhich, type ImageDef } from './catalog.js';
 import { parseImageReference } from './reference.js';

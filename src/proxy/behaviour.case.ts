@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import type { EndpointSlice, Service } from '../api/types.js';
+import type { EndpointSlice, Service } from '../kube/types.js';
 import { type Proxier, createProxier } from './index.js';
 import { createKernel } from './kernel.js';
 import type { ProxyMode } from './types.js';

@@ -3,7 +3,7 @@
 // the last sync, the value they had then. A change that brings an object back to that value is
 // dropped, so resyncs and no-op updates cause no kernel work.
 
-import type { EndpointSlice, Service } from '../api/types.js';
+import type { EndpointSlice, Service } from '../kube/types.js';
 import { endpointsOfService, serviceOfSlice } from './endpoints.js';
 import { servicePortsOf } from './serviceport.js';
 import { type EndpointInfo, type ServicePortInfo, compareStrings, namespacedName } from './types.js';

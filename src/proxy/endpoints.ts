@@ -1,7 +1,7 @@
 // EndpointSlices turned into endpoints per service port (upstream's EndpointSliceCache), and the
 // choice of which endpoints each traffic policy uses (upstream's CategorizeEndpoints).
 
-import type { EndpointSlice } from '../api/types.js';
+import type { EndpointSlice } from '../kube/types.js';
 import { isIPv4 } from './ip.js';
 import {
   type EndpointInfo,

@@ -7,7 +7,7 @@
 
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Node } from '../api/types.js';
+import type { Node } from '../kube/types.js';
 
 const TO_BE_DELETED_TAINT = 'ToBeDeletedByClusterAutoscaler';
 const startedAt = Date.now() - performance.now();

@@ -5,7 +5,7 @@
 // and, when that ConfigMap changes (the mode, say), moves the node over to the new configuration.
 
 import { readFileSync } from 'node:fs';
-import type { ConfigMap, EndpointSlice, Node, Service } from '../api/types.js';
+import type { ConfigMap, EndpointSlice, Node, Service } from '../kube/types.js';
 import { ApiClient } from '../client/client.js';
 import { inClusterConfig, SERVICE_ACCOUNT_DIR } from '../client/config.js';
 import { Informer } from '../client/informer.js';

@@ -3,7 +3,7 @@
 // programmed before setInitialized(); the first sync after it (and every sync after a failure)
 // rebuilds the whole rule set from state, so a restarted kube-proxy re-applies everything.
 
-import type { EndpointSlice, Node, Service } from '../api/types.js';
+import type { EndpointSlice, Node, Service } from '../kube/types.js';
 import type { ProxyBackend } from './backend.js';
 import { ProxyState } from './changes.js';
 import { conntrackCleanupCommands } from './conntrack.js';

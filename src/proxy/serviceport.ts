@@ -1,7 +1,7 @@
 // A Service object turned into the service ports kube-proxy programs (upstream's
 // newBaseServiceInfo), IPv4 only.
 
-import type { Service } from '../api/types.js';
+import type { Service } from '../kube/types.js';
 import { formatCidr, isIPv4, parseCidr } from './ip.js';
 import { type Protocol, type ServicePortInfo, namespacedName, servicePortKey, servicePortName } from './types.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../kube/errors.js';
 import { decodeBody, type DecodeOptions } from './decode.js';
 
 const service: DecodeOptions['gvk'] = { group: '', version: 'v1', kind: 'Service' };

@@ -4,10 +4,10 @@
 // duplicate fields are refused with upstream's messages; Warn turns the strict complaints into
 // warnings, Ignore drops them. Patch bodies are parsed by parsePatchBody.
 
-import { errors, goQuote } from '../errors.js';
+import { errors, goQuote } from '../../kube/errors.js';
 import { type GroupVersionKind, type StructDef, structForKind } from '../openapi/schema.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf/index.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { jsonKind } from './gofmt.js';
 import { JsonSyntaxError, parseGoJson } from './json.js';
 import {

@@ -1,7 +1,7 @@
 // Media types, field validation directives, strict-decoding warnings and the wording of an
 // undecodable body, as the API server's handlers treat them.
 
-import { ApiError, errors, goQuote, statusFailure } from '../errors.js';
+import { ApiError, errors, goQuote, statusFailure } from '../../kube/errors.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 

@@ -2,7 +2,7 @@
 // malformed ones and the strict complaints (duplicate fields, unknown fields of JSON patch
 // operations) that fieldValidation=Strict refuses and Warn reports.
 
-import { ApiError, errors, goQuote, statusFailure } from '../errors.js';
+import { ApiError, errors, goQuote, statusFailure } from '../../kube/errors.js';
 import { jsonKind } from './gofmt.js';
 import { isObject, JsonSyntaxError, parseGoJson } from './json.js';
 import { type FieldValidation, PATCH_MEDIA_TYPES, type PatchType, patchTypeOf } from './media.js';

@@ -2,7 +2,7 @@
 // (time.Parse), base64 bytes (encoding/base64) and resource quantities (resource.ParseQuantity).
 // Each returns the error text upstream prints, or undefined when the value is fine.
 
-import { goQuote } from '../errors.js';
+import { goQuote } from '../../kube/errors.js';
 
 const RFC3339 = ['2006', '-', '01', '-', '02', 'T', '15', ':', '04', ':', '05', 'Z07:00'];
 const RFC3339_MICRO = ['2006', '-', '01', '-', '02', 'T', '15', ':', '04', ':', '05', '.000000', 'Z07:00'];

@@ -9,7 +9,7 @@
 // The result keeps what the typed object would keep: unknown fields and nulls dropped, byte
 // fields in canonical base64, numeric quantities as strings.
 
-import { goQuote } from '../errors.js';
+import { goQuote } from '../../kube/errors.js';
 import { type FieldDef, type StructDef, type TypeRef, goTypeName, shortName, structDef } from '../openapi/schema.js';
 import { goFloat, goKindOf, goSharpV, goSprintV, goTypeOf, jsonKind } from './gofmt.js';
 import { isObject, setOwn } from './json.js';

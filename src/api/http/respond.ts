@@ -3,8 +3,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
-import { ApiError, errors } from '../errors.js';
-import type { Status } from '../types.js';
+import { ApiError, errors } from '../../kube/errors.js';
+import type { Status } from '../../kube/types.js';
 
 export type ResponseForm = 'object' | 'table' | 'metadata';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../errors.js';
-import type { KubeObject } from '../types.js';
+import { ApiError } from '../../kube/errors.js';
+import type { KubeObject } from '../../kube/types.js';
 import { type ApplyOptions, serverSideApply } from './apply.js';
 import { updateManagedFields } from './managedfields.js';
 

@@ -4,14 +4,14 @@
 // fields it applied; fields it applied before and no longer applies are removed unless another
 // manager owns them; changing a field another manager owns is a 409 conflict unless force=true.
 
-import { ApiError, errors, statusFailure } from '../errors.js';
+import { ApiError, errors, statusFailure } from '../../kube/errors.js';
 import { decodeTyped } from '../decode/typed.js';
 import { directiveOf, type FieldValidation, strictWarnings } from '../decode/media.js';
 import { parsePatchBody } from '../decode/patchbody.js';
 import { groupVersionString, splitApiVersion, targetStruct } from '../decode/decode.js';
-import { goQuote } from '../errors.js';
+import { goQuote } from '../../kube/errors.js';
 import type { GroupVersionKind } from '../openapi/schema.js';
-import type { KubeObject, ManagedFieldsEntry } from '../types.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../kube/types.js';
 import { FieldSet, pathString } from './fieldset.js';
 import {
   decodeManagers, encodeManagers, type FieldManagerOptions, managerKey, type Managers, recordUpdate, strip, withoutManagedFields,

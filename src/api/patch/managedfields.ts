@@ -4,7 +4,7 @@
 
 import { splitApiVersion } from '../decode/decode.js';
 import { structForKind } from '../openapi/schema.js';
-import type { KubeObject, ManagedFieldsEntry } from '../types.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../kube/types.js';
 import { FieldSet, type Path } from './fieldset.js';
 import { compare, type NodeType } from './structured.js';
 

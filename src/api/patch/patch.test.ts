@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../errors.js';
-import type { KubeObject } from '../types.js';
+import { ApiError } from '../../kube/errors.js';
+import type { KubeObject } from '../../kube/types.js';
 import { applyPatch, type PatchOptions } from './patch.js';
 
 const DEPLOYMENT = 'io.k8s.api.apps.v1.Deployment';

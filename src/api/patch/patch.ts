@@ -1,14 +1,14 @@
 // applyPatch: a JSON patch, JSON merge patch or strategic merge patch applied to the live object,
 // then decoded into the kind's schema, with upstream's answers for each way it can fail.
 
-import { ApiError, errors, goQuote, invalid, statusFailure } from '../errors.js';
+import { ApiError, errors, goQuote, invalid, statusFailure } from '../../kube/errors.js';
 import { interpret, splitApiVersion, targetStruct } from '../decode/decode.js';
 import { goSprintV } from '../decode/gofmt.js';
 import { directiveOf, type FieldValidation, mediaTypeOf, patchTypeOf, strictWarnings } from '../decode/media.js';
 import { parsePatchBody, unsupportedPatchType } from '../decode/patchbody.js';
 import { decodeTyped, type TypedStyle } from '../decode/typed.js';
 import { structDef } from '../openapi/schema.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { applyJsonPatch, JsonPatchError } from './jsonpatch.js';
 import { applyMergePatch } from './mergepatch.js';
 import { StrategicPatchError, strategicMergePatch } from './strategic.js';

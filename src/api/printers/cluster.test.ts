@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Event, KubeObject, Node } from '../types.js';
+import type { Event, KubeObject, Node } from '../../kube/types.js';
 import { configMapTable, eventTable, leaseTable, namespaceTable, nodeTable, secretTable, serviceAccountTable } from './cluster.js';
 
 const now = new Date('2025-06-01T12:00:00Z');

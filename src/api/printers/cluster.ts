@@ -3,7 +3,7 @@
 // printServiceAccount.
 
 import type { TableDef } from '../resource.js';
-import type { Event, Lease, Node } from '../types.js';
+import type { Event, Lease, Node } from '../../kube/types.js';
 import { doc } from './descriptions.js';
 import { ageOf, creationAge, goSort, timestampMillis, translateTimestampSince } from './format.js';
 import { ageColumn, column, nameColumn } from './table.js';

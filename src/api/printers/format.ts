@@ -2,7 +2,7 @@
 // k8s.io/apimachinery/pkg/util/duration.HumanDuration, label maps as labels.FormatLabels, label
 // selectors as metav1.FormatLabelSelector, and the "a,b,c + N more..." lists.
 
-import type { Container, KubeObject, LabelSelector } from '../types.js';
+import type { Container, KubeObject, LabelSelector } from '../../kube/types.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Endpoints, EndpointSlice, Ingress, KubeObject, NetworkPolicy, Service } from '../types.js';
+import type { Endpoints, EndpointSlice, Ingress, KubeObject, NetworkPolicy, Service } from '../../kube/types.js';
 import { endpointSliceTable, endpointsTable, ingressClassTable, ingressTable, networkPolicyTable, serviceTable } from './network.js';
 
 const now = new Date('2025-06-01T12:00:00Z');

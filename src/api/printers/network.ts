@@ -4,7 +4,7 @@
 // lists are never clipped to 16 characters.
 
 import type { TableDef } from '../resource.js';
-import type { Endpoints, EndpointSlice, Ingress, NetworkPolicy, Service } from '../types.js';
+import type { Endpoints, EndpointSlice, Ingress, NetworkPolicy, Service } from '../../kube/types.js';
 import { doc } from './descriptions.js';
 import { creationAge, formatLabels, formatLabelSelector, joinHostPort, listWithMore, loadBalancerIngress } from './format.js';
 import { ageColumn, column, nameColumn } from './table.js';

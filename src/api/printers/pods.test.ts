@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainerStatus, Pod } from '../types.js';
+import type { ContainerStatus, Pod } from '../../kube/types.js';
 import { podTable } from './pods.js';
 
 const now = new Date('2025-06-01T12:00:00Z');

@@ -1,7 +1,7 @@
 // Pods: upstream's printPod, the READY / STATUS / RESTARTS logic kubectl users know
 // (ContainerCreating, CrashLoopBackOff, Init:0/1, Completed, NotReady, Terminating, "2 (5m ago)").
 
-import type { Container, ContainerStatus, KubeObject, Pod, PodCondition } from '../types.js';
+import type { Container, ContainerStatus, KubeObject, Pod, PodCondition } from '../../kube/types.js';
 import { doc } from './descriptions.js';
 import { ageOf, timestampMillis, translateTimestampSince } from './format.js';
 import { ageColumn, column, nameColumn, type PrinterDef, type TableRowCondition } from './table.js';

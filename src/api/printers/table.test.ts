@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isApiError } from '../errors.js';
-import type { KubeObject } from '../types.js';
+import { isApiError } from '../../kube/errors.js';
+import type { KubeObject } from '../../kube/types.js';
 import { buildTable, defaultTable, printers, tableFor } from './index.js';
 
 const now = new Date('2025-06-01T12:00:00Z');

@@ -3,9 +3,9 @@
 // table generator): every column including the priority-1 (wide) ones, rows whose object is a
 // PartialObjectMetadata unless includeObject says otherwise.
 
-import { errors, goQuote } from '../errors.js';
+import { errors, goQuote } from '../../kube/errors.js';
 import type { TableColumn, TableDef } from '../resource.js';
-import type { KubeObject, ObjectMeta } from '../types.js';
+import type { KubeObject, ObjectMeta } from '../../kube/types.js';
 import { doc } from './descriptions.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';

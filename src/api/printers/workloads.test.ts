@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DaemonSet, Deployment, KubeObject, ReplicaSet, StatefulSet } from '../types.js';
+import type { DaemonSet, Deployment, KubeObject, ReplicaSet, StatefulSet } from '../../kube/types.js';
 import { controllerRevisionTable, daemonSetTable, deploymentTable, replicaSetTable, statefulSetTable } from './workloads.js';
 
 const now = new Date('2025-06-01T12:00:00Z');

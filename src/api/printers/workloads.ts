@@ -3,7 +3,7 @@
 // Counts are integers (int64 cells upstream); "READY" columns are "ready/desired" strings.
 
 import type { TableDef } from '../resource.js';
-import type { DaemonSet, Deployment, KubeObject, ReplicaSet, StatefulSet } from '../types.js';
+import type { DaemonSet, Deployment, KubeObject, ReplicaSet, StatefulSet } from '../../kube/types.js';
 import { doc } from './descriptions.js';
 import { creationAge, formatLabels, formatLabelSelector, labelSelectorString, layoutContainerCells } from './format.js';
 import { ageColumn, column, nameColumn } from './table.js';

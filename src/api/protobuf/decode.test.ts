@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../kube/errors.js';
 import { decodeBody } from '../decode/decode.js';
 import { decodeProtobufObject } from './decode.js';
 

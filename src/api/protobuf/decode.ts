@@ -6,7 +6,7 @@
 
 import { cannotHandle, notRegistered, unrecognizedBody } from '../decode/media.js';
 import type { GroupVersionKind } from '../openapi/schema.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { messageDesc, messageForKind } from './descriptors.js';
 import { messageToJson } from './convert.js';
 import { type ParsedMessage, parseMessage } from './message.js';

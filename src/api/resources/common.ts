@@ -1,8 +1,8 @@
 // Strategy pieces several kinds share: the spec/status split of upstream's status strategies.
 
-import { invalid, type FieldError } from '../errors.js';
+import { invalid, type FieldError } from '../../kube/errors.js';
 import type { Subresource } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { parseIP } from '../validation/ip.js';
 import { isDNS1123Subdomain } from '../validation/strings.js';
 import { isRecord } from '../validation/values.js';

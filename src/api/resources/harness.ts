@@ -2,9 +2,9 @@
 // (defaults, prepare, metadata and kind validation, admission, then commit or rollback), without a
 // store. A write that fails validation throws the ApiError the API server would answer with.
 
-import { errors } from '../errors.js';
+import { errors } from '../../kube/errors.js';
 import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { validateMetadata } from '../validation/meta.js';
 
 const ctxOf = (dryRun: boolean): WriteContext => ({

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { createError, createObject } from './harness.js';
 import { createResources, wellKnownServiceIPs } from './index.js';
 

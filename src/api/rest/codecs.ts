@@ -1,7 +1,7 @@
 // The pluggable parts of request handling: body decoding, patching and table printing.
 
 import type { ResourceDef } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 

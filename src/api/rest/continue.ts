@@ -2,7 +2,7 @@
 
 import { posix } from 'node:path';
 import { JsonSyntaxError, parseGoJson } from '../decode/index.js';
-import { errors } from '../errors.js';
+import { errors } from '../../kube/errors.js';
 
 export interface ContinueToken {
   revision: number;

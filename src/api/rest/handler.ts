@@ -2,12 +2,12 @@
 // delete, deletecollection and the subresources), dispatched to the registry.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errors, isApiError } from '../errors.js';
+import { errors, isApiError } from '../../kube/errors.js';
 import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { addWarnings, negotiate, readBody, writeJson, writeJsonText, type Negotiated } from '../http/respond.js';
-import { parseFieldSelector, parseLabelSelector, matchesFields, SelectorParseError } from '../selectors.js';
+import { parseFieldSelector, parseLabelSelector, matchesFields, SelectorParseError } from '../../kube/selectors.js';
 import type { ApiCodecs, FieldValidation } from './codecs.js';
 import { CONTINUE_EXPIRED_MESSAGE, decodeContinue, encodeContinue } from './continue.js';
 import { apiVersionOf, prefixFor } from './keys.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { decodeObject, encodedWithResourceVersion, encodeObject } from './keys.js';
 
 const kv = (value: string, modRevision = 42) => ({ key: '/registry/core/configmaps/default/x', value, modRevision, createRevision: 7 });

@@ -3,7 +3,7 @@
 
 import type { KeyValue } from '../../storage/types.js';
 import type { ResourceDef } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 
 export function groupSegment(def: ResourceDef): string {
   return def.group === '' ? 'core' : def.group;

@@ -1,6 +1,6 @@
 // PartialObjectMetadata: what clients asking for `as=PartialObjectMetadata` get (metadata only).
 
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 
 export function partialMetadata(obj: KubeObject): KubeObject {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };

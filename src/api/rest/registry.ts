@@ -4,9 +4,9 @@
 
 import { randomUUID, randomInt } from 'node:crypto';
 import { isStoreError, type Store, type Watcher } from '../../storage/types.js';
-import { errors, type FieldError } from '../errors.js';
+import { errors, type FieldError } from '../../kube/errors.js';
 import type { ResourceDef, Reservation, Subresource, WriteContext } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, decodeObject, encodeObject, encodedWithResourceVersion, keyFor, prefixFor } from './keys.js';
 
 export type MetaValidator = (obj: KubeObject, def: ResourceDef, old?: KubeObject) => FieldError[];

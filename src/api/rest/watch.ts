@@ -5,9 +5,9 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isStoreError } from '../../storage/types.js';
-import { errors } from '../errors.js';
+import { errors } from '../../kube/errors.js';
 import type { ResourceDef } from '../resource.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/types.js';
 import type { ResponseForm } from '../http/respond.js';
 import type { ApiCodecs } from './codecs.js';
 import { apiVersionOf } from './keys.js';

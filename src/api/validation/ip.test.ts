@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cidrContains, cidrSize, formatCIDR, formatIP, isValidCIDR, isValidIP, isValidIPv4Address, isValidIPv6Address, parseCIDR, parseIP, validateNonSpecialIP } from './ip.js';
-import { fieldErrorText } from '../errors.js';
+import { fieldErrorText } from '../../kube/errors.js';
 
 const texts = (errs: Parameters<typeof fieldErrorText>[0][]) => errs.map(fieldErrorText);
 

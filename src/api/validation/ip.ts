@@ -1,7 +1,7 @@
 // IP addresses and CIDRs as upstream parses them (k8s.io/utils/net ParseIPSloppy: IPv4 parts may
 // carry leading zeros, IPv4-mapped IPv6 addresses count as IPv4) and upstream's field errors.
 
-import { invalid, type FieldError } from '../errors.js';
+import { invalid, type FieldError } from '../../kube/errors.js';
 
 export type IPFamily = 'IPv4' | 'IPv6';
 

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldErrorText, type FieldError } from '../errors.js';
+import { fieldErrorText, type FieldError } from '../../kube/errors.js';
 import { validateMetadata, validateObjectMeta } from './meta.js';
-import { isEmptySelector, labelSelectorMatches, validateLabelSelector } from './selectors.js';
+import { isEmptySelector, validateLabelSelector } from './selectors.js';
+import { labelSelectorFromSpec } from '../../kube/selectors.js';
 
 const texts = (errs: FieldError[]) => errs.map(fieldErrorText);
 const SUBDOMAIN_RE = "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
@@ -104,10 +105,11 @@ describe('label selectors', () => {
   });
   it('matches labels', () => {
     const sel = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn' as const, values: ['db'] }, { key: 'x', operator: 'DoesNotExist' as const }] };
-    assert.ok(labelSelectorMatches(sel, { app: 'web', tier: 'fe' }));
-    assert.ok(!labelSelectorMatches(sel, { app: 'web', tier: 'db' }));
-    assert.ok(!labelSelectorMatches(sel, { app: 'web', x: '1' }));
-    assert.ok(!labelSelectorMatches(sel, { app: 'api' }));
+    const m = labelSelectorFromSpec(sel)!;
+    assert.ok(m.matches({ app: 'web', tier: 'fe' }));
+    assert.ok(!m.matches({ app: 'web', tier: 'db' }));
+    assert.ok(!m.matches({ app: 'web', x: '1' }));
+    assert.ok(!m.matches({ app: 'api' }));
     assert.ok(isEmptySelector({}));
     assert.ok(!isEmptySelector(sel));
   });

@@ -2,9 +2,9 @@
 // and the finalizer rules of pkg/apis/core/validation): names, generateName, namespace, labels,
 // annotations, owner references, finalizers, and what an update may not change.
 
-import { forbidden, invalid, required, tooLong, type FieldError } from '../errors.js';
+import { forbidden, invalid, required, tooLong, type FieldError } from '../../kube/errors.js';
 import type { ResourceDef } from '../resource.js';
-import type { KubeObject, ObjectMeta } from '../types.js';
+import type { KubeObject, ObjectMeta } from '../../kube/types.js';
 import { child, index } from './fieldpath.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName, isValidPathSegmentPrefix } from './strings.js';
 import { deepEqual, isRecord, list, str } from './values.js';

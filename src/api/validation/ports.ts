@@ -1,6 +1,6 @@
 // Ports, port names, protocols and port ranges with upstream's messages.
 
-import { invalid, notSupported, required, type FieldError } from '../errors.js';
+import { invalid, notSupported, required, type FieldError } from '../../kube/errors.js';
 import { byteLength, inclusiveRangeError, maxLenError } from './strings.js';
 
 export const SUPPORTED_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];

@@ -1,8 +1,8 @@
 // metav1.LabelSelector validation and matching (k8s.io/apimachinery/pkg/apis/meta/v1/validation,
 // LabelSelectorAsSelector), used by workloads, NetworkPolicies and PodDisruptionBudget-like kinds.
 
-import { forbidden, invalid, required, type FieldError } from '../errors.js';
-import type { LabelSelector } from '../types.js';
+import { forbidden, invalid, required, type FieldError } from '../../kube/errors.js';
+import type { LabelSelector } from '../../kube/types.js';
 import { child, index } from './fieldpath.js';
 import { validateLabelName, validateLabels } from './meta.js';
 import { isValidLabelValue } from './strings.js';
@@ -56,32 +56,4 @@ export function isConvertibleSelector(sel: unknown): boolean {
 export function isEmptySelector(sel: LabelSelector | undefined): boolean {
   if (!isRecord(sel)) return true;
   return Object.keys(record(sel.matchLabels)).length + list(sel.matchExpressions).length === 0;
-}
-
-/** Whether labels satisfy the selector. */
-export function labelSelectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  const l = labels ?? {};
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(l, k);
-  const s = record(sel);
-  for (const [k, v] of Object.entries(record(s.matchLabels))) {
-    if (!has(k) || l[k] !== v) return false;
-  }
-  for (const r of list<Record<string, unknown>>(s.matchExpressions)) {
-    const key = str(r?.key);
-    const values = list<string>(r?.values);
-    switch (r?.operator) {
-      case 'In': if (!has(key) || !values.includes(l[key])) return false; break;
-      case 'NotIn': if (has(key) && values.includes(l[key])) return false; break;
-      case 'Exists': if (!has(key)) return false; break;
-      case 'DoesNotExist': if (has(key)) return false; break;
-      default: return false;
-    }
-  }
-  return true;
-}
-
-/** A map selector (Service spec.selector, nodeSelector): every pair must be present. */
-export function mapSelectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-  const l = labels ?? {};
-  return Object.entries(selector ?? {}).every(([k, v]) => Object.prototype.hasOwnProperty.call(l, k) && l[k] === v);
 }

@@ -6,7 +6,7 @@ import {
   isFullyQualifiedDomainName,
 } from './strings.js';
 import { isValidPortName, isValidPortNum, parsePortRange, validatePortNumOrName, validateProtocol } from './ports.js';
-import { fieldErrorText } from '../errors.js';
+import { fieldErrorText } from '../../kube/errors.js';
 
 // Messages as upstream prints them (k8s.io/apimachinery/pkg/util/validation/validation_test.go and
 // what kubectl shows against a real API server).

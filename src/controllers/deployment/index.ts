@@ -3,9 +3,9 @@
 // ReplicaSets kept up to revisionHistoryLimit, and the status and conditions that
 // `kubectl rollout status` reads.
 
-import { isApiError } from '../../api/errors.js';
-import type { Deployment, Pod, ReplicaSet, WorkloadCondition } from '../../api/types.js';
-import { labelSelectorFromSpec } from '../../api/selectors.js';
+import { isApiError } from '../../kube/errors.js';
+import type { Deployment, Pod, ReplicaSet, WorkloadCondition } from '../../kube/types.js';
+import { labelSelectorFromSpec } from '../../kube/selectors.js';
 import { NAMESPACE_INDEX } from '../../client/factory.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';

@@ -1,7 +1,7 @@
 // Scaling a Deployment (kubectl scale) in upstream's arithmetic: the cases of upstream's TestScale.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Deployment, ReplicaSet } from '../../api/types.js';
+import type { Deployment, ReplicaSet } from '../../kube/types.js';
 import { isScalingEvent, scaleEventSizes } from './rollout.js';
 
 /** maxSurge 0, maxUnavailable 1, as upstream's test deployments: max-replicas = replicas. */

@@ -2,7 +2,7 @@
 // the new ReplicaSet may scale up and the old ones down under maxSurge and maxUnavailable.
 // Pure functions over replica counts, tested on their own.
 
-import type { Deployment, ReplicaSet } from '../../api/types.js';
+import type { Deployment, ReplicaSet } from '../../kube/types.js';
 import { intOrPercent } from '../common.js';
 
 export function maxSurgeOf(d: Deployment): number {

@@ -3,8 +3,8 @@
 // publishNotReadyAddresses), subsets grouped by port set, at most 1000 addresses.
 // Services without a selector keep the Endpoints their users write.
 
-import { isApiError } from '../../api/errors.js';
-import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service } from '../../api/types.js';
+import { isApiError } from '../../kube/errors.js';
+import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service } from '../../kube/types.js';
 import { NAMESPACE_INDEX } from '../../client/factory.js';
 import { splitKey, type Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';

@@ -2,8 +2,8 @@
 // selector, with upstream's labels (kubernetes.io/service-name, endpointslice.kubernetes.io/managed-by),
 // conditions ready/serving/terminating, at most 100 endpoints per slice, owned by the Service.
 
-import { isApiError } from '../../api/errors.js';
-import type { EndpointSlice, EndpointSliceEndpoint, Pod, Service } from '../../api/types.js';
+import { isApiError } from '../../kube/errors.js';
+import type { EndpointSlice, EndpointSliceEndpoint, Pod, Service } from '../../kube/types.js';
 import { NAMESPACE_INDEX } from '../../client/factory.js';
 import { splitKey, type Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';

@@ -2,8 +2,8 @@
 // writes are mirrored into EndpointSlices (managed by endpointslicemirroring-controller.k8s.io,
 // owned by the Endpoints), as upstream does, so that everything reading slices sees them.
 
-import { isApiError } from '../../api/errors.js';
-import type { EndpointSlice, EndpointSliceEndpoint, Endpoints, Service } from '../../api/types.js';
+import { isApiError } from '../../kube/errors.js';
+import type { EndpointSlice, EndpointSliceEndpoint, Endpoints, Service } from '../../kube/types.js';
 import { splitKey, type Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';

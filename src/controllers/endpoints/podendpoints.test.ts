@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod, Service } from '../../api/types.js';
+import type { Pod, Service } from '../../kube/types.js';
 import { podEndpoints, resolveTargetPort, TriggerTimes } from './podendpoints.js';
 
 const service = (spec: Partial<Service['spec']> = {}): Service => ({

@@ -2,8 +2,8 @@
 // pod's address, readiness and the port every Service port resolves to on that pod (named
 // targetPorts are looked up per pod: pods may name the same port differently).
 
-import type { EndpointPort, Pod, Service, ServicePort } from '../../api/types.js';
-import { matchesMapSelector } from '../../api/selectors.js';
+import type { EndpointPort, Pod, Service, ServicePort } from '../../kube/types.js';
+import { matchesMapSelector } from '../../kube/selectors.js';
 import { isPodReady } from '../common.js';
 
 export interface PodEndpoint {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EndpointSlice, EndpointSliceEndpoint } from '../../api/types.js';
+import type { EndpointSlice, EndpointSliceEndpoint } from '../../kube/types.js';
 import { planSlices, type DesiredGroup } from './slices.js';
 
 const ports = [{ name: 'http', protocol: 'TCP', port: 8080 }];

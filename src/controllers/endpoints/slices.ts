@@ -3,7 +3,7 @@
 // slices that empty out go away, at most maxPerSlice endpoints each, one port set per slice.
 // A pure function: the controller turns its plan into API calls.
 
-import type { EndpointSlice, EndpointSliceEndpoint } from '../../api/types.js';
+import type { EndpointSlice, EndpointSliceEndpoint } from '../../kube/types.js';
 import { canonicalJson } from '../common.js';
 
 export type SlicePorts = NonNullable<EndpointSlice['ports']>;

@@ -1,8 +1,8 @@
 // Which Services a pod change concerns: those in its namespace whose selector matched the pod
 // before or matches it now. Both endpoint controllers enqueue these.
 
-import type { Pod, Service } from '../../api/types.js';
-import { matchesMapSelector } from '../../api/selectors.js';
+import type { Pod, Service } from '../../kube/types.js';
+import { matchesMapSelector } from '../../kube/selectors.js';
 import { NAMESPACE_INDEX } from '../../client/factory.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf } from '../../client/informer.js';

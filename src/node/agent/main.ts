@@ -6,7 +6,7 @@
 // Usage: node main.js --config <file>   (the file is a NodeAgentConfig, written by `knit up`)
 
 import { readFileSync } from 'node:fs';
-import type { Node, Pod, Service } from '../../api/types.js';
+import type { Node, Pod, Service } from '../../kube/types.js';
 import { ApiClient } from '../../client/client.js';
 import { loadKubeconfig } from '../../client/config.js';
 import { EventRecorder } from '../../client/events.js';

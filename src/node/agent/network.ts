@@ -2,7 +2,7 @@
 // controller gives the Node, set up cni0 (and flannel.1), publish the VTEP on the Node, and keep
 // routes to every other node's pod range in line with the Node objects.
 
-import type { Node } from '../../api/types.js';
+import type { Node } from '../../kube/types.js';
 import type { Informer } from '../../client/informer.js';
 import { NodeCni, type NetworkMode, type NodeNetwork, type Peer } from '../cni/index.js';
 

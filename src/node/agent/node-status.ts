@@ -4,8 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import { isApiError } from '../../api/errors.js';
-import type { Lease, Node, NodeCondition } from '../../api/types.js';
+import { isApiError } from '../../kube/errors.js';
+import type { Lease, Node, NodeCondition } from '../../kube/types.js';
 import type { ApiClient } from '../../client/client.js';
 import { R } from '../../client/resources.js';
 

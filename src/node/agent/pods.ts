@@ -5,8 +5,8 @@
 
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isApiError } from '../../api/errors.js';
-import type { ConfigMap, KubeObject, Pod, PodStatus, Secret, Service } from '../../api/types.js';
+import { isApiError } from '../../kube/errors.js';
+import type { ConfigMap, KubeObject, Pod, PodStatus, Secret, Service } from '../../kube/types.js';
 import type { ApiClient } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';

@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { errors, isApiError } from '../../api/errors.js';
-import type { Pod } from '../../api/types.js';
-import { serveExec, servePortForward, type StreamingConnection } from '../../api/streaming/index.js';
+import { errors, isApiError } from '../../kube/errors.js';
+import type { Pod } from '../../kube/types.js';
+import { serveExec, servePortForward, type StreamingConnection } from '../streaming/index.js';
 import type { Informer } from '../../client/informer.js';
 import type { PodRuntime } from '../runtime/index.js';
 

@@ -1,7 +1,7 @@
 // The probes of a pod's containers: one ProbeWorker per probe of the current run, each running
 // httpGet/tcpSocket from the node's namespace against the pod IP, or exec inside the container.
 
-import type { Container, Pod, Probe } from '../../api/types.js';
+import type { Container, Pod, Probe } from '../../kube/types.js';
 import type { PodAddresses } from './env.js';
 import { execCapture } from './exec.js';
 import { networkProbe, ProbeWorker, type NetworkProbe, type ProbeKind, type ProbeOutcome } from './probe.js';

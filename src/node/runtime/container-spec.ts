@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Container, Pod, Service } from '../../api/types.js';
+import type { Container, Pod, Service } from '../../kube/types.js';
 import { resolveImage, type ImageNote } from '../../images/index.js';
 import { containerEnv, expandCommand, type EnvSourceResolver, type PodAddresses } from './env.js';
 import type { StartSpec } from './shim/protocol.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from '../../api/types.js';
+import type { Pod } from '../../kube/types.js';
 import { formatResolvConf, parseResolvConf, podDnsConfig, type DnsSettings } from './dns.js';
 
 const pod = (spec: Partial<Pod['spec']> = {}, namespace = 'default'): Pod => ({

@@ -1,7 +1,7 @@
 // A pod's /etc/resolv.conf as the kubelet composes it (pkg/kubelet/network/dns) and containerd
 // writes it (search, then nameservers, then options).
 
-import type { Pod } from '../../api/types.js';
+import type { Pod } from '../../kube/types.js';
 
 export interface ResolvConf {
   nameservers: string[];

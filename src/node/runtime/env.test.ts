@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Container, Pod, Service } from '../../api/types.js';
+import type { Container, Pod, Service } from '../../kube/types.js';
 import { ContainerConfigError, containerEnv, expandCommand, parseQuantity, serviceLinkEnv, servicesForPod, type EnvSourceResolver } from './env.js';
 import { expand, mappingFor } from './expand.js';
 

@@ -3,7 +3,7 @@
 // (envvars.FromServices) that are not already set.
 
 import { cpus, totalmem } from 'node:os';
-import type { Container, EnvVar, Pod, Service } from '../../api/types.js';
+import type { Container, EnvVar, Pod, Service } from '../../kube/types.js';
 import { expand, mappingFor } from './expand.js';
 
 /** Reads ConfigMaps and Secrets of the pod's namespace; undefined when the object does not exist. */

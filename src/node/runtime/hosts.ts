@@ -2,7 +2,7 @@
 // with the pod's IPs and name (FQDN first when it has a subdomain), or for hostNetwork pods the
 // node's own file; hostAliases last.
 
-import type { Pod } from '../../api/types.js';
+import type { Pod } from '../../kube/types.js';
 
 const HOSTNAME_MAX = 63;
 

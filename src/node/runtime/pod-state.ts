@@ -4,7 +4,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pod } from '../../api/types.js';
+import type { Pod } from '../../kube/types.js';
 import type { PodAddresses } from './env.js';
 import type { ContainerRecord } from './types.js';
 

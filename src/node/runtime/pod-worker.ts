@@ -3,7 +3,7 @@
 // back-off, probes, and graceful termination.
 
 import { readFileSync, rmSync } from 'node:fs';
-import type { Container, Pod, Probe, Service } from '../../api/types.js';
+import type { Container, Pod, Probe, Service } from '../../kube/types.js';
 import { InvalidImageNameError } from '../../images/index.js';
 import { Backoff, goSeconds } from './backoff.js';
 import { ContainerProbes } from './container-probes.js';

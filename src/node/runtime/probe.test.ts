@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import type { Probe } from '../../api/types.js';
+import type { Probe } from '../../kube/types.js';
 import { KUBE_PROBE_USER_AGENT, networkProbe, ProbeWorker, runHttpProbe, runTcpProbe, type ProbeOutcome } from './probe.js';
 
 let server: Server;

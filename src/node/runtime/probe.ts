@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import type { Container, IntOrString, Probe } from '../../api/types.js';
+import type { Container, IntOrString, Probe } from '../../kube/types.js';
 import { goDialError, goHttpGetError, joinHostPort } from '../../images/goerrors.js';
 
 export const KUBE_PROBE_USER_AGENT = 'kube-probe/1.32';

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
-import type { Container, Pod, PodStatus, Service } from '../../api/types.js';
+import type { Container, Pod, PodStatus, Service } from '../../kube/types.js';
 import { execArgv, HOST_PATH, nodeProgram, prepareImageTools } from '../../images/index.js';
 import { logPath, stateDir } from './container-spec.js';
 import { Counters } from './metrics.js';

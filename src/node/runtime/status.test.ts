@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod, PodStatus } from '../../api/types.js';
+import type { Pod, PodStatus } from '../../kube/types.js';
 import { generatePodStatus } from './status.js';
 import type { ContainerRecord, ContainerRun } from './types.js';
 

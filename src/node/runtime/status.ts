@@ -1,7 +1,7 @@
 // Pod status from the runtime's container records, as the kubelet generates it
 // (generateAPIPodStatus, getPhase, convertToAPIContainerStatuses, status/generate.go).
 
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../kube/types.js';
 import type { ContainerRecord, ContainerRun } from './types.js';
 
 export const RUNTIME_NAME = 'knit';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Pod, Service } from '../../api/types.js';
+import type { Pod, Service } from '../../kube/types.js';
 import type { EnvSourceResolver } from './env.js';
 import { PodRuntime, type PodNetwork } from './runtime.js';
 import type { RuntimeEvent } from './types.js';

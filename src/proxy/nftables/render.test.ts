@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { type NftOptions, emptyProgrammed, renderNftables, renderStaleChainDeletion } from './render.js';
 import { TEST_NODE, ep, makeService, makeSlice, plansOf, upstreamOverallFixture } from '../testkit/fixtures.js';
-import type { EndpointSlice, Service } from '../../api/types.js';
+import type { EndpointSlice, Service } from '../../kube/types.js';
 
 const OPTS: NftOptions = {
   masqueradeMark: '0x4000',

@@ -1,7 +1,7 @@
 // Service and EndpointSlice objects for proxy tests, written the way upstream's proxier tests
 // write them (makeTestService / makeTestEndpointSlice).
 
-import type { EndpointSlice, EndpointSliceEndpoint, Service, ServiceSpec } from '../../api/types.js';
+import type { EndpointSlice, EndpointSliceEndpoint, Service, ServiceSpec } from '../../kube/types.js';
 import { ProxyState } from '../changes.js';
 import { SERVICE_NAME_LABEL } from '../endpoints.js';
 import { type ServicePortPlan, planAll } from '../plan.js';

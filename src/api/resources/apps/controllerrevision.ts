@@ -1,8 +1,8 @@
 // apps/v1 ControllerRevision: the saved templates of StatefulSets and DaemonSets.
 
-import { required, type FieldError } from '../../errors.js';
+import { required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { validateImmutableField, validateNonnegativeField } from '../../validation/meta.js';
 import { num } from '../../validation/values.js';
 

@@ -1,8 +1,8 @@
 // apps/v1 DaemonSet (pkg/apis/apps/validation ValidateDaemonSet*, apps/v1 defaults).
 
-import { invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { validateNonnegativeField } from '../../validation/meta.js';
 import { validateLabelSelector } from '../../validation/selectors.js';
 import { isRecord, num, record } from '../../validation/values.js';

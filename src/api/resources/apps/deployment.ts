@@ -1,8 +1,8 @@
 // apps/v1 Deployment and ReplicaSet (pkg/apis/apps/validation, pkg/apis/apps/v1/defaults.go).
 
-import { forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { validateImmutableField, validateNonnegativeField } from '../../validation/meta.js';
 import { isRecord, num, record } from '../../validation/values.js';
 import { ensureObject, splitStatus } from '../common.js';

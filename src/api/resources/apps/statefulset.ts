@@ -1,8 +1,8 @@
 // apps/v1 StatefulSet (pkg/apis/apps/validation ValidateStatefulSet*, apps/v1 defaults).
 
-import { forbidden, invalid, required, type FieldError } from '../../errors.js';
+import { forbidden, invalid, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { validateNonnegativeField } from '../../validation/meta.js';
 import { deepEqual, isRecord, num, record } from '../../validation/values.js';
 import { selectorImmutable, workloadBase } from './deployment.js';

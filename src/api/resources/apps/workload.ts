@@ -1,11 +1,12 @@
 // What the apps/v1 workloads share (pkg/apis/apps/validation): selectors that must select the
 // template's labels, templates that restart Always, int-or-percent fields, status counters.
 
-import { forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
-import type { KubeObject } from '../../types.js';
+import { forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child } from '../../validation/fieldpath.js';
 import { validateNonnegativeField } from '../../validation/meta.js';
-import { isConvertibleSelector, isEmptySelector, labelSelectorMatches, validateLabelSelector } from '../../validation/selectors.js';
+import { isConvertibleSelector, isEmptySelector, validateLabelSelector } from '../../validation/selectors.js';
+import { labelSelectorFromSpec } from '../../../kube/selectors.js';
 import { isValidPercent } from '../../validation/strings.js';
 import { isRecord, num, record } from '../../validation/values.js';
 import { setPodSpecDefaults } from '../pods/defaults.js';
@@ -30,7 +31,7 @@ export function validateTemplateForSelector(template: unknown, selector: unknown
   if (!isRecord(template)) return [required(field)];
   const labels = record(record(template.metadata).labels) as Record<string, string>;
   const errs: FieldError[] = [];
-  if (isConvertibleSelector(selector) && !isEmptySelector(selector as never) && !labelSelectorMatches(selector as never, labels)) {
+  if (isConvertibleSelector(selector) && !isEmptySelector(selector as never) && !labelSelectorFromSpec(selector as never)?.matches(labels)) {
     errs.push(invalid(child(field, 'metadata', 'labels'), labels, '`selector` does not match template `labels`'));
   }
   if (opts.fullSpec) errs.push(...validatePodTemplateSpec(template, field));

@@ -1,8 +1,8 @@
 // coordination.k8s.io/v1 Lease (pkg/apis/coordination/validation ValidateLease).
 
-import { forbidden, invalid, notSupported, type FieldError } from '../../errors.js';
+import { forbidden, invalid, notSupported, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { isQualifiedName } from '../../validation/strings.js';
 import { num, record, str } from '../../validation/values.js';
 

@@ -1,8 +1,8 @@
 // core/v1 ConfigMap (pkg/apis/core/validation ValidateConfigMap).
 
-import { forbidden, invalid, tooLong, type FieldError } from '../../errors.js';
+import { forbidden, invalid, tooLong, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { key } from '../../validation/fieldpath.js';
 import { isConfigMapKey } from '../../validation/strings.js';
 import { deepEqual, record, str } from '../../validation/values.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { createError, createObject, updateError, updateObject } from '../harness.js';
 import { configMapResource } from './configmap.js';
 import { endpointsResource } from './endpoints.js';

@@ -1,8 +1,8 @@
 // core/v1 Endpoints (pkg/apis/core/validation ValidateEndpoints).
 
-import { invalid, required, type FieldError } from '../../errors.js';
+import { invalid, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { isValidIP, validateNonSpecialIP } from '../../validation/ip.js';
 import { isValidPortNum, validateProtocol } from '../../validation/ports.js';

@@ -1,9 +1,9 @@
 // core/v1 Event: the legacy event rules (pkg/apis/core/validation/events.go) and upstream's
 // field selectors.
 
-import { invalid, required, type FieldError } from '../../errors.js';
+import { invalid, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { isDNS1123Subdomain, isQualifiedName } from '../../validation/strings.js';
 import { record, str } from '../../validation/values.js';
 

@@ -1,7 +1,7 @@
 // core/v1 Namespace (pkg/registry/core/namespace): status.phase Active on create, the
 // `kubernetes` finalizer, and the metadata.name label every namespace carries.
 
-import { invalid, type FieldError } from '../../errors.js';
+import { invalid, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
 import { validateFinalizerName } from '../../validation/meta.js';
 import { list, record, str } from '../../validation/values.js';

@@ -1,9 +1,9 @@
 // core/v1 Node (pkg/registry/core/node): taints, pod CIDRs that may be set once, and the status
 // the node agent writes.
 
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { isValidCIDR, parseCIDR } from '../../validation/ip.js';
 import { validateLabelName } from '../../validation/meta.js';

@@ -1,9 +1,9 @@
 // core/v1 Secret (pkg/apis/core/validation ValidateSecret): type Opaque by default, stringData
 // written into data, per-type required keys, 1 MiB of data, immutable type.
 
-import { forbidden, invalid, required, tooLong, type FieldError } from '../../errors.js';
+import { forbidden, invalid, required, tooLong, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { key } from '../../validation/fieldpath.js';
 import { validateImmutableField } from '../../validation/meta.js';
 import { isConfigMapKey } from '../../validation/strings.js';

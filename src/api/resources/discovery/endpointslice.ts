@@ -1,8 +1,8 @@
 // discovery.k8s.io/v1 EndpointSlice (pkg/apis/discovery/validation).
 
-import { duplicate, invalid, notSupported, required, tooMany, type FieldError } from '../../errors.js';
+import { duplicate, invalid, notSupported, required, tooMany, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { isValidIPv4Address, isValidIPv6Address, validateNonSpecialIP } from '../../validation/ip.js';
 import { validateImmutableField } from '../../validation/meta.js';

@@ -1,8 +1,8 @@
 // networking.k8s.io/v1 Ingress (pkg/apis/networking/validation ValidateIngress*).
 
-import { invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { isValidIP, parseIP } from '../../validation/ip.js';
 import { nameValidators } from '../../validation/meta.js';

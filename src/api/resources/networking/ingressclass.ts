@@ -1,8 +1,8 @@
 // networking.k8s.io/v1 IngressClass (cluster-scoped): which controller serves an Ingress class.
 
-import { forbidden, invalid, notSupported, required, tooLong, type FieldError } from '../../errors.js';
+import { forbidden, invalid, notSupported, required, tooLong, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { validateImmutableField, nameValidators } from '../../validation/meta.js';
 import { isDNS1123Subdomain, isDomainPrefixedPath, isValidPathSegmentName } from '../../validation/strings.js';
 import { isRecord, record, str } from '../../validation/values.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { createError, createObject, updateError } from '../harness.js';
 import { endpointSliceResource } from '../discovery/endpointslice.js';
 import { leaseResource } from '../coordination/lease.js';

@@ -1,9 +1,9 @@
 // networking.k8s.io/v1 NetworkPolicy (pkg/apis/networking/validation ValidateNetworkPolicy*,
 // networking/v1 defaults).
 
-import { forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { cidrContains, isValidCIDR, parseCIDR } from '../../validation/ip.js';
 import { isValidPortName, isValidPortNum, SUPPORTED_PROTOCOLS } from '../../validation/ports.js';

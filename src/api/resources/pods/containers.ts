@@ -1,7 +1,7 @@
 // Container validation with upstream's messages (pkg/apis/core/validation: validateContainers,
 // validateInitContainers, container ports, env, envFrom, probes, lifecycle, volume mounts).
 
-import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from '../../errors.js';
+import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { validateNonnegativeField } from '../../validation/meta.js';
 import { isValidPortName, isValidPortNum, validatePortNumOrName, validateProtocol } from '../../validation/ports.js';

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { createError, createObject, updateError, updateObject } from '../harness.js';
 import { imageTag } from './defaults.js';
 import { podResource } from './pod.js';
 import { validateBinding } from './updates.js';
-import { fieldErrorText } from '../../errors.js';
+import { fieldErrorText } from '../../../kube/errors.js';
 
 const def = podResource();
 const pod = (spec: Record<string, unknown>, name = 'p'): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec });

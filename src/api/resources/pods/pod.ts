@@ -1,9 +1,9 @@
 // The core/v1 Pod kind (pkg/registry/core/pod/strategy.go): defaults and admission defaults,
 // validation, the update and status rules, field selectors and the default grace period.
 
-import { forbidden, invalid, type FieldError } from '../../errors.js';
+import { forbidden, invalid, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { list, num, record, str } from '../../validation/values.js';
 import { splitStatus } from '../common.js';

@@ -1,7 +1,7 @@
 // PodSpec and PodTemplateSpec validation with upstream's messages (pkg/apis/core/validation:
 // ValidatePodSpec, ValidatePodTemplateSpec, volumes, DNS, host aliases, tolerations).
 
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { isValidIP } from '../../validation/ip.js';
 import { validateAnnotations, validateLabelName, validateLabels } from '../../validation/meta.js';

@@ -1,7 +1,7 @@
 // Container resource requirements: resource names, quantities and requests <= limits, with
 // upstream's messages (pkg/apis/core/validation validateResourceRequirements).
 
-import { forbidden, invalid, required, type FieldError } from '../../errors.js';
+import { forbidden, invalid, required, type FieldError } from '../../../kube/errors.js';
 import { child, key } from '../../validation/fieldpath.js';
 import { IS_NEGATIVE } from '../../validation/meta.js';
 import { isQualifiedName } from '../../validation/strings.js';

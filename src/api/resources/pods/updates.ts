@@ -1,7 +1,7 @@
 // What a Pod update may change (pkg/apis/core/validation ValidatePodUpdate) and what a status
 // write must satisfy (ValidatePodStatusUpdate), with upstream's messages.
 
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { isValidIP, parseIP } from '../../validation/ip.js';
 import { validateImmutableField } from '../../validation/meta.js';

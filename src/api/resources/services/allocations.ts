@@ -2,9 +2,9 @@
 // storage/alloc.go). Every write gets a Reservation: what it newly took is given back on
 // rollback; what it no longer needs is given back only on commit, so a failed update loses nothing.
 
-import { errors, invalid, type FieldError } from '../../errors.js';
+import { errors, invalid, type FieldError } from '../../../kube/errors.js';
 import type { Reservation } from '../../resource.js';
-import type { Service } from '../../types.js';
+import type { Service } from '../../../kube/types.js';
 import { index } from '../../validation/fieldpath.js';
 import { isRecord, list, record } from '../../validation/values.js';
 import { AllocationError, ClusterIPAllocator } from './ip-allocator.js';

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isApiError } from '../../errors.js';
-import type { KubeObject, Service } from '../../types.js';
+import { isApiError } from '../../../kube/errors.js';
+import type { KubeObject, Service } from '../../../kube/types.js';
 import { validateMetadata } from '../../validation/meta.js';
 import { createObject, updateObject } from '../harness.js';
 import { ServiceAllocations } from './allocations.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject, Service } from '../../types.js';
+import type { KubeObject, Service } from '../../../kube/types.js';
 import { createError, createObject, updateError, updateObject } from '../harness.js';
 import { ServiceAllocations } from './allocations.js';
 import { serviceResource } from './service.js';

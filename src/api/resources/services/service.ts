@@ -2,7 +2,7 @@
 // and node port allocations of one API server.
 
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject, Service } from '../../types.js';
+import type { KubeObject, Service } from '../../../kube/types.js';
 import { record } from '../../validation/values.js';
 import { splitStatus } from '../common.js';
 import type { ServiceAllocations } from './allocations.js';

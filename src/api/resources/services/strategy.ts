@@ -3,7 +3,7 @@
 // re-submitted manifests, IP family defaulting, and wiping fields a type change makes meaningless
 // (pkg/registry/core/service/strategy.go and storage/storage.go).
 
-import type { Service, ServiceSpec } from '../../types.js';
+import type { Service, ServiceSpec } from '../../../kube/types.js';
 import { ipFamilyOf, type IPFamily } from '../../validation/ip.js';
 import { deepEqual, isRecord, list, record } from '../../validation/values.js';
 

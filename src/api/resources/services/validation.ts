@@ -2,8 +2,8 @@
 // ValidateServiceUpdate, ValidateServiceClusterIPsRelatedFields, and the IP family checks that
 // upstream makes while allocating in pkg/registry/core/service/storage/alloc.go).
 
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../errors.js';
-import type { Service } from '../../types.js';
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
+import type { Service } from '../../../kube/types.js';
 import { child, index, key } from '../../validation/fieldpath.js';
 import { ipFamilyOf, isValidCIDR, isValidIP, parseIP, validateNonSpecialIP, type IPFamily } from '../../validation/ip.js';
 import { validateLabels } from '../../validation/meta.js';

@@ -4,8 +4,8 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { errors, isApiError } from '../errors.js';
-import type { Status } from '../types.js';
+import { errors, isApiError } from '../../kube/errors.js';
+import type { Status } from '../../kube/types.js';
 import { goList, rejectUpgrade } from './upgrade.js';
 
 export interface TerminalSize {

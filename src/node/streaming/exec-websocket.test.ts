@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { errors } from '../errors.js';
+import { errors } from '../../kube/errors.js';
 import type { ExecHandler, ExecSession, TerminalSize } from './exec.js';
 import { serveExecWebSocket } from './exec-websocket.js';
 import type { StreamingConnection } from './upgrade.js';
