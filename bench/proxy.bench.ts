@@ -11,8 +11,8 @@
 import { type Proxier, cleanupProxyRules, createProxier } from '../src/proxy/index.js';
 import { createKernel } from '../src/proxy/kernel.js';
 import type { ProxyMode } from '../src/proxy/types.js';
-import { ep, makeService, makeSlice } from '../src/proxy/testkit/fixtures.js';
-import { NODE_IP, type Probe, TCP_PORT, type Topology, buildTopology } from '../src/proxy/testkit/topology.js';
+import { ep, makeService, makeSlice } from '../src/proxy/testing/fixtures.js';
+import { NODE_IP, type Probe, TCP_PORT, type Topology, buildTopology } from '../src/proxy/testing/topology.js';
 
 const NODE = 'kpt-bench-node';
 const CONNECTS = 300;

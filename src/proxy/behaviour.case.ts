@@ -9,8 +9,8 @@ import type { EndpointSlice, Service } from '../kube/types.js';
 import { type Proxier, createProxier } from './index.js';
 import { createKernel } from './kernel.js';
 import type { ProxyMode } from './types.js';
-import { ep, makeService, makeSlice } from './testkit/fixtures.js';
-import { CLIENT_IP, NODE_IP, POD_GATEWAY, type Probe, TCP_PORT, type Topology, UDP_PORT, buildTopology } from './testkit/topology.js';
+import { ep, makeService, makeSlice } from './testing/fixtures.js';
+import { CLIENT_IP, NODE_IP, POD_GATEWAY, type Probe, TCP_PORT, type Topology, UDP_PORT, buildTopology } from './testing/topology.js';
 
 const NODE = 'kpt-node';
 const NS = 'default';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyState } from './changes.js';
 import { conntrackCleanupCommands } from './conntrack.js';
-import { ep, makeService, makeSlice } from './testkit/fixtures.js';
+import { ep, makeService, makeSlice } from './testing/fixtures.js';
 
 const dns = makeService('kube-system', 'kube-dns', {
   type: 'NodePort', clusterIP: '10.96.0.10', externalIPs: ['203.0.113.10'],

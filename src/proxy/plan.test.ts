@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyState } from './changes.js';
 import { planAll } from './plan.js';
-import { ep, makeService, makeSlice } from './testkit/fixtures.js';
+import { ep, makeService, makeSlice } from './testing/fixtures.js';
 
 describe('planAll', () => {
   const state = new ProxyState('node-a');

@@ -6,7 +6,7 @@ import type { ProxyBackend, SyncRequest } from './backend.js';
 import type { Kernel } from './kernel.js';
 import { createLogger } from './log.js';
 import { Proxier } from './proxier.js';
-import { ep, makeService, makeSlice } from './testkit/fixtures.js';
+import { ep, makeService, makeSlice } from './testing/fixtures.js';
 
 class RecordingBackend implements ProxyBackend {
   readonly mode = 'iptables' as const;

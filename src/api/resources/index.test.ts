@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { KubeObject } from '../../kube/types.js';
-import { createError, createObject } from './harness.js';
+import { createError, createObject } from './testing.js';
 import { createResources, wellKnownServiceIPs } from './index.js';
 
 const options = { serviceCIDR: '10.96.0.0/12', nodePortRange: [30000, 32767] as [number, number] };

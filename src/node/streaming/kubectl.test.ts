@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ExecHandler } from './exec.js';
 import { serveExec } from './index.js';
-import { collect, FakeApiServer, POD, POD_UID } from './kubectl-harness.js';
+import { collect, FakeApiServer, POD, POD_UID } from './testing.js';
 import { servePortForward, type PortForwardDial } from './portforward.js';
 import type { StreamingConnection } from './upgrade.js';
 

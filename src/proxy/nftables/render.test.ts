@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { type NftOptions, emptyProgrammed, renderNftables, renderStaleChainDeletion } from './render.js';
-import { TEST_NODE, ep, makeService, makeSlice, plansOf, upstreamOverallFixture } from '../testkit/fixtures.js';
+import { TEST_NODE, ep, makeService, makeSlice, plansOf, upstreamOverallFixture } from '../testing/fixtures.js';
 import type { EndpointSlice, Service } from '../../kube/types.js';
 
 const OPTS: NftOptions = {

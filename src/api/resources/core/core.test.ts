@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../kube/types.js';
-import { createError, createObject, updateError, updateObject } from '../harness.js';
+import { createError, createObject, updateError, updateObject } from '../testing.js';
 import { configMapResource } from './configmap.js';
 import { endpointsResource } from './endpoints.js';
 import { eventResource } from './event.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../kube/types.js';
-import { createError, createObject, updateError } from '../harness.js';
+import { createError, createObject, updateError } from '../testing.js';
 import { endpointSliceResource } from '../discovery/endpointslice.js';
 import { leaseResource } from '../coordination/lease.js';
 import { ingressResource } from './ingress.js';

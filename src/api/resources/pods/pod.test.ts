@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../kube/types.js';
-import { createError, createObject, updateError, updateObject } from '../harness.js';
+import { createError, createObject, updateError, updateObject } from '../testing.js';
 import { imageTag } from './defaults.js';
 import { podResource } from './pod.js';
 import { validateBinding } from './updates.js';

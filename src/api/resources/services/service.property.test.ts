@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { isApiError } from '../../../kube/errors.js';
 import type { KubeObject, Service } from '../../../kube/types.js';
 import { validateMetadata } from '../../validation/meta.js';
-import { createObject, updateObject } from '../harness.js';
+import { createObject, updateObject } from '../testing.js';
 import { ServiceAllocations } from './allocations.js';
 import { serviceResource } from './service.js';
 import { needsHealthCheck } from './strategy.js';
