@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Generates src/api/protobuf/messages.json: the protobuf descriptors of every message reachable
-// from the kinds knit serves, as src/api/protobuf/ decodes them.
+// Generates src/api/decode/protobuf/messages.json: the protobuf descriptors of every message reachable
+// from the kinds knit serves, as src/api/decode/protobuf/ decodes them.
 //
 // Its input is a directory laid out by Go import path holding upstream's generated.proto and
 // types.go files of Kubernetes 1.32 (those texts stay out of this repository; only the facts below
@@ -25,7 +25,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const outFile = new URL('../src/api/protobuf/messages.json', import.meta.url);
+const outFile = new URL('../src/api/decode/protobuf/messages.json', import.meta.url);
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 // The served kinds: "apiVersion/Kind" (core: "v1/Kind") -> message.
@@ -43,12 +43,12 @@ const KINDS = {
 // Messages the decoder needs beyond the kinds: the envelope.
 const EXTRA_ROOTS = ['k8s.io.apimachinery.pkg.runtime.Unknown'];
 
-// The scalar kinds these messages use (and src/api/protobuf decodes); any other fails the run.
+// The scalar kinds these messages use (and src/api/decode/protobuf decodes); any other fails the run.
 const SCALARS = new Set(['string', 'bool', 'int32', 'int64', 'bytes']);
 const PROTO_SCALARS = new Set([...SCALARS, 'uint32', 'uint64', 'sint32', 'sint64', 'double', 'float', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64']);
 // Go field names of messages whose Unmarshal is hand-written upstream (no struct tag to read).
 const GO_NAMES = { 'k8s.io.apimachinery.pkg.api.resource.Quantity': { 1: 'String_' } };
-// Messages whose Go type is not a struct of types.go; src/api/protobuf/convert.ts prints them by hand.
+// Messages whose Go type is not a struct of types.go; src/api/decode/protobuf/convert.ts prints them by hand.
 const HAND_CONVERTED = new Set([`${META}.Time`, `${META}.MicroTime`, 'k8s.io.apimachinery.pkg.util.intstr.IntOrString', 'k8s.io.apimachinery.pkg.api.resource.Quantity']);
 
 function filesUnder(dir, name) {
@@ -206,7 +206,7 @@ const text = render(generate(src));
 if (args.includes('--check')) {
   const current = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
   if (current !== text) {
-    process.stderr.write('src/api/protobuf/messages.json is stale: run node scripts/gen-protobuf.mjs <src>\n');
+    process.stderr.write('src/api/decode/protobuf/messages.json is stale: run node scripts/gen-protobuf.mjs <src>\n');
     process.exit(1);
   }
 } else {

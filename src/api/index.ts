@@ -14,7 +14,7 @@ import { buildTable, tableFor } from './printers/index.js';
 import type { ResourceDef } from './resource.js';
 import { createResources, wellKnownServiceIPs } from './resources/index.js';
 import type { ApiCodecs } from './rest/codecs.js';
-import type { RequestUser } from './rest/handler.js';
+import type { RequestUser } from './http/request-info.js';
 import type { SubresourceHooks } from './rest/subresources.js';
 import { ApiServer, type UpgradeRequest } from './server.js';
 import { KUBERNETES_VERSION } from './discovery.js';

@@ -6,7 +6,7 @@
 
 import { errors, goQuote } from '../../kube/errors.js';
 import { type GroupVersionKind, type StructDef, structForKind } from '../openapi/schema.js';
-import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf/index.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 import type { KubeObject } from '../../kube/types.js';
 import { jsonKind } from './gofmt.js';
 import { JsonSyntaxError, parseGoJson } from './json.js';

@@ -72,3 +72,9 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
   }
   return info;
 }
+
+/** Who sent a request, as authentication established it (user.Info upstream). */
+export interface RequestUser {
+  name: string;
+  groups: string[];
+}

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, isApiError } from '../../kube/errors.js';
 import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject } from '../../kube/types.js';
-import type { RequestInfo } from '../http/request-info.js';
+import type { RequestInfo, RequestUser } from '../http/request-info.js';
 import { addWarnings, negotiate, readBody, writeJson, writeJsonText, type Negotiated } from '../http/respond.js';
 import { parseFieldSelector, parseLabelSelector, matchesFields, SelectorParseError } from '../../kube/selectors.js';
 import type { ApiCodecs, FieldValidation } from './codecs.js';
@@ -17,11 +17,6 @@ import { serveWatch } from './watch.js';
 import { isStoreError } from '../../storage/types.js';
 import { handleSubresource, type SubresourceHooks } from './subresources.js';
 import { unsupportedPatchType } from '../decode/index.js';
-
-export interface RequestUser {
-  name: string;
-  groups: string[];
-}
 
 export interface ResourceIndex {
   /** The def serving group/version/plural, if any. */

@@ -6,12 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../kube/errors.js';
 import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject, LabelSelector } from '../../kube/types.js';
-import type { RequestInfo } from '../http/request-info.js';
+import type { RequestInfo, RequestUser } from '../http/request-info.js';
 import { readBody, writeJson } from '../http/respond.js';
 import { labelSelectorFromSpec } from '../../kube/selectors.js';
 import type { ApiCodecs } from './codecs.js';
 import type { Registry } from './registry.js';
-import type { RequestUser } from './handler.js';
 
 export interface ConnectRequest {
   req: IncomingMessage;

@@ -4,9 +4,9 @@
 // the message of the kind the envelope names (what it leaves out comes from the URL), in JSON shape.
 // Errors are upstream's for an undecodable body.
 
-import { cannotHandle, notRegistered, unrecognizedBody } from '../decode/media.js';
-import type { GroupVersionKind } from '../openapi/schema.js';
-import type { KubeObject } from '../../kube/types.js';
+import { cannotHandle, notRegistered, unrecognizedBody } from '../media.js';
+import type { GroupVersionKind } from '../../openapi/schema.js';
+import type { KubeObject } from '../../../kube/types.js';
 import { messageDesc, messageForKind } from './descriptors.js';
 import { messageToJson } from './convert.js';
 import { type ParsedMessage, parseMessage } from './message.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ApiError } from '../../kube/errors.js';
-import { decodeBody } from '../decode/decode.js';
+import { ApiError } from '../../../kube/errors.js';
+import { decodeBody } from '../decode.js';
 import { decodeProtobufObject } from './decode.js';
 
 // A small protobuf encoder: each helper returns one encoded field.

@@ -5,7 +5,7 @@
 // IntOrString (a number or a string), Quantity (its string), RawExtension and FieldsV1 (the JSON
 // they carry).
 
-import { JsonSyntaxError, parseGoJson, setOwn } from '../decode/json.js';
+import { JsonSyntaxError, parseGoJson, setOwn } from '../json.js';
 import type { FieldDesc } from './descriptors.js';
 import type { FieldValue, MapValue, ParsedMessage, ScalarValue } from './message.js';
 import { ProtoError } from './wire.js';
