@@ -17,7 +17,7 @@ import { startNodeAgents } from './nodes.js';
 import { ensureCA } from './pki.js';
 import { ServiceAccess } from './serviceaccess.js';
 import { DnsRelay } from './dnsrelay.js';
-import { cidrContains, parseCidr } from '../platform/ipv4.js';
+import { cidrContains, parseCidr } from '../common/ipv4.js';
 import { clearState, rememberCluster, runningPid, writeState, type ClusterState } from './state.js';
 import { ensureSystemObjects } from './system.js';
 import { createTopology, destroyTopology, findLeftovers, type Topology } from './topology/index.js';

@@ -9,21 +9,14 @@ import type { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { nowRfc3339, type Controller, type ControllerContext } from './common.js';
-
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0) >>> 0;
-}
-
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+import { formatIPv4, parseIPv4 } from '../common/ipv4.js';
 
 /** The index-th /size subnet of cidr ("10.244.0.0/16", 24, 1) -> "10.244.1.0/24". */
 export function subnetAt(cidr: string, size: number, index: number): string | undefined {
   const [base, bits] = cidr.split('/');
   const prefix = Number(bits);
   if (size < prefix || index >= 2 ** (size - prefix)) return undefined;
-  return `${intToIp((ipToInt(base) + index * 2 ** (32 - size)) >>> 0)}/${size}`;
+  return `${formatIPv4(parseIPv4(base) + index * 2 ** (32 - size))}/${size}`;
 }
 
 export interface NodeIpamOptions {

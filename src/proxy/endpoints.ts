@@ -2,7 +2,7 @@
 // choice of which endpoints each traffic policy uses (upstream's CategorizeEndpoints).
 
 import type { EndpointSlice } from '../kube/types.js';
-import { isIPv4 } from './ip.js';
+import { isIPv4 } from '../common/ipv4.js';
 import {
   type EndpointInfo,
   type Protocol,

@@ -4,7 +4,7 @@
 
 import type { ProxyBackend } from './backend.js';
 import { IptablesBackend, cleanupIptables } from './iptables/backend.js';
-import { cidrContains, isIPv4, parseCidr } from './ip.js';
+import { cidrContains, isIPv4, parseCidrLenient } from '../common/ipv4.js';
 import { type Kernel, createKernel, ipvsAvailable } from './kernel.js';
 import { type LogSink, createLogger } from './log.js';
 import { NftablesBackend, cleanupNftables } from './nftables/backend.js';
@@ -74,10 +74,10 @@ function nodePortIPs(addresses: string[] | undefined, nodeIPs: string[]): string
   for (const entry of addresses) {
     if (entry === 'primary') {
       if (nodeIPs[0]) out.add(nodeIPs[0]);
-    } else if (parseCidr(entry)) {
-      for (const ip of candidates) if (cidrContains(entry, ip)) out.add(ip);
     } else {
-      throw new Error(`KubeProxyConfiguration.NodePortAddresses: Invalid value: ${JSON.stringify(entry)}: must be a valid CIDR or "primary"`);
+      const cidr = parseCidrLenient(entry);
+      if (!cidr) throw new Error(`KubeProxyConfiguration.NodePortAddresses: Invalid value: ${JSON.stringify(entry)}: must be a valid CIDR or "primary"`);
+      for (const ip of candidates) if (cidrContains(cidr, ip)) out.add(ip);
     }
   }
   return [...out];
@@ -87,7 +87,7 @@ export async function createProxier(config: ProxierConfig): Promise<Proxier> {
   const mode = await resolveMode(config.mode);
   for (const ip of config.nodeIPs) if (!isIPv4(ip)) throw new Error(`invalid node IP ${JSON.stringify(ip)}: knit's kube-proxy is IPv4 only`);
   for (const [field, cidr] of [['ClusterCIDR', config.clusterCIDR], ...(config.serviceCIDRs ?? []).map((c) => ['ServiceCIDRs', c])]) {
-    if (cidr !== undefined && !parseCidr(cidr)) throw new Error(`KubeProxyConfiguration.${field}: Invalid value: ${JSON.stringify(cidr)}: must be a valid CIDR`);
+    if (cidr !== undefined && !parseCidrLenient(cidr)) throw new Error(`KubeProxyConfiguration.${field}: Invalid value: ${JSON.stringify(cidr)}: must be a valid CIDR`);
   }
 
   const kernel = createKernel(config.netns);

@@ -2,7 +2,7 @@
 // newBaseServiceInfo), IPv4 only.
 
 import type { Service } from '../kube/types.js';
-import { formatCidr, isIPv4, parseCidr } from './ip.js';
+import { formatCidr, isIPv4, parseCidrLenient } from '../common/ipv4.js';
 import { type Protocol, type ServicePortInfo, namespacedName, servicePortKey, servicePortName } from './types.js';
 
 /** API default for sessionAffinityConfig.clientIP.timeoutSeconds. */
@@ -35,7 +35,7 @@ export function servicePortsOf(svc: Service): Map<string, ServicePortInfo> {
     .map((ing) => ing.ip as string);
   const loadBalancerSourceRanges: string[] = [];
   for (const range of spec.loadBalancerSourceRanges ?? []) {
-    const cidr = parseCidr(range);
+    const cidr = parseCidrLenient(range);
     if (cidr) loadBalancerSourceRanges.push(formatCidr(cidr));
   }
   const sessionAffinityClientIP = spec.sessionAffinity === 'ClientIP';

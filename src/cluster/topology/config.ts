@@ -4,7 +4,7 @@
 import {
   cidrContains, cidrsOverlap, formatCidr, nthAddress, parseCidr, parseIPv4, parseRange,
   rangeToCidrs, type Cidr,
-} from '../../platform/ipv4.js';
+} from '../../common/ipv4.js';
 import { externalNetns, hostLink, nodeNetns, underlayNetns } from './names.js';
 
 export type NetworkMode = 'vxlan' | 'routes';

@@ -5,7 +5,7 @@
 import {
   checkMountsReachHost, ipBatch, ipJson, netnsList, sysctls,
 } from '../../platform/index.js';
-import { macForIPv4 } from '../../platform/ipv4.js';
+import { macForIPv4 } from '../../common/ipv4.js';
 import { resolveTopology, type HostRoute, type Topology, type TopologyConfig } from './config.js';
 import { destroyTopology, findLeftovers } from './destroy.js';
 import {

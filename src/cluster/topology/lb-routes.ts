@@ -2,7 +2,7 @@
 // traffic (ECMP across them), as a cloud load balancer or a BGP speaker would.
 
 import { ipBatch, ipJson } from '../../platform/index.js';
-import { isIPv4 } from '../../platform/ipv4.js';
+import { isIPv4 } from '../../common/ipv4.js';
 import { validateClusterName } from './config.js';
 import { UNDERLAY_BRIDGE, underlayNetns } from './names.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, unlink, link, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cidrContains, cidrSize, formatCidr, formatIPv4, isIPv4, parseCidr, parseIPv4 } from '../../platform/ipv4.js';
+import { cidrContains, cidrSize, formatCidr, formatIPv4, isIPv4, parseCidr, parseIPv4 } from '../../common/ipv4.js';
 
 export interface IpamRecord {
   ip: string;

@@ -3,7 +3,7 @@
 // node's VTEP address <podCIDR network>/32), and flannel's masquerade rules.
 
 import { ipBatch, ipJson } from '../../platform/index.js';
-import { cidrWithin, isIPv4, macForIPv4, nthAddress, parseCidr } from '../../platform/ipv4.js';
+import { cidrWithin, isIPv4, macForIPv4, nthAddress, parseCidr } from '../../common/ipv4.js';
 import { applyMasquerade } from './masquerade.js';
 
 export type NetworkMode = 'vxlan' | 'routes';

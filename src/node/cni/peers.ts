@@ -5,7 +5,7 @@
 // Only the differences are applied; entries for nodes that are gone are removed.
 
 import { bridgeBatch, bridgeJson, ipBatch, ipJson } from '../../platform/index.js';
-import { cidrWithin, isIPv4, isMAC, nthAddress, parseCidr } from '../../platform/ipv4.js';
+import { cidrWithin, isIPv4, isMAC, nthAddress, parseCidr } from '../../common/ipv4.js';
 import { VXLAN_DEVICE, type NodeNetwork } from './node-network.js';
 
 export interface Peer {

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { ipBatch, ipJson, netnsAdd, netnsDelete, netnsExists } from '../../platform/index.js';
-import { macForIPv4 } from '../../platform/ipv4.js';
+import { macForIPv4 } from '../../common/ipv4.js';
 import type { HostLocalIpam } from './ipam.js';
 import { BRIDGE, type NodeNetwork } from './node-network.js';
 

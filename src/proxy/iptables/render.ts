@@ -3,7 +3,7 @@
 
 import type { BackendOptions } from '../backend.js';
 import { type IptablesServiceChains, iptablesEndpointChain, iptablesServiceChains, isIptablesServiceChain } from '../names.js';
-import { cidrContains } from '../ip.js';
+import { cidrTextContains } from '../../common/ipv4.js';
 import type { ServicePortPlan } from '../plan.js';
 import type { EndpointInfo, ServicePortInfo } from '../types.js';
 import { type JumpRule, jumpRuleSpec } from './jumps.js';
@@ -192,7 +192,7 @@ export function renderIptables(req: IptablesRenderRequest, opts: IptablesOptions
       let allowFromNode = false;
       for (const cidr of svc.loadBalancerSourceRanges) {
         natRules.write(head, '-s', cidr, '-j', chains.ext);
-        if (opts.nodeIPs.some((ip) => cidrContains(cidr, ip))) allowFromNode = true;
+        if (opts.nodeIPs.some((ip) => cidrTextContains(cidr, ip))) allowFromNode = true;
       }
       // A node reaching its own LB IP loops back with the LB IP as source.
       if (allowFromNode) for (const ip of svc.loadBalancerVIPs) natRules.write(head, '-s', ip, '-j', chains.ext);

@@ -4,7 +4,7 @@
 // chains and the map elements that differ.
 
 import type { BackendOptions } from '../backend.js';
-import { cidrContains } from '../ip.js';
+import { cidrTextContains } from '../../common/ipv4.js';
 import { type NftServiceChains, isNftServiceChain, nftEndpointNames, nftServiceChains } from '../names.js';
 import type { ServicePortPlan } from '../plan.js';
 import type { EndpointInfo, ServicePortInfo } from '../types.js';
@@ -283,7 +283,7 @@ export function renderNftables(req: NftRenderRequest, opts: NftOptions, prior: N
     if (usesFWChain) {
       const sources = [...svc.loadBalancerSourceRanges];
       // A node reaching its own LB IP loops back with the LB IP as source.
-      if (svc.loadBalancerSourceRanges.some((cidr) => opts.nodeIPs.some((ip) => cidrContains(cidr, ip)))) sources.push(...svc.loadBalancerVIPs);
+      if (svc.loadBalancerSourceRanges.some((cidr) => opts.nodeIPs.some((ip) => cidrTextContains(cidr, ip)))) sources.push(...svc.loadBalancerVIPs);
       rule(chains.firewall, `ip saddr != { ${sources.join(' , ')} } drop`);
     }
 

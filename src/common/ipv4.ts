@@ -1,4 +1,4 @@
-// IPv4 address and CIDR arithmetic for the topology and the CNI (pure, no kernel access).
+// IPv4 address and CIDR arithmetic, one home for every component (pure, no kernel access).
 // Addresses are handled as unsigned 32-bit numbers; errors use Go's net package wording
 // ("invalid CIDR address: x"), which is what Kubernetes components print.
 
@@ -40,6 +40,17 @@ export function parseCidr(s: string): Cidr {
   return { network, prefix };
 }
 
+/**
+ * Parses "a.b.c.d/n" as kube-proxy reads user-given ranges (loadBalancerSourceRanges,
+ * nodePortAddresses): surrounding spaces are trimmed and host bits dropped; null when invalid.
+ */
+export function parseCidrLenient(s: string): Cidr | null {
+  const m = /^([^/]+)\/(\d{1,2})$/.exec(s.trim());
+  const prefix = m ? Number(m[2]) : NaN;
+  if (!m || !isIPv4(m[1]) || prefix > 32) return null;
+  return { network: (parseIPv4(m[1]) & mask(prefix)) >>> 0, prefix };
+}
+
 export function formatCidr(c: Cidr): string {
   return `${formatIPv4(c.network)}/${c.prefix}`;
 }
@@ -51,6 +62,12 @@ export function cidrSize(c: Cidr): number {
 export function cidrContains(c: Cidr, ip: string | number): boolean {
   const n = typeof ip === 'string' ? parseIPv4(ip) : ip;
   return ((n & mask(c.prefix)) >>> 0) === c.network;
+}
+
+/** Whether ip lies in the CIDR written as text (read leniently); false when either is invalid. */
+export function cidrTextContains(cidr: string, ip: string): boolean {
+  const c = parseCidrLenient(cidr);
+  return c !== null && isIPv4(ip) && cidrContains(c, ip);
 }
 
 /** true when a is inside b (or equal). */
