@@ -20,6 +20,7 @@ import { ApiServer, type UpgradeRequest } from './server.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { validateMetadata } from './validation/index.js';
 import type { KubeObject } from '../kube/types.js';
+import { metaTime } from '../common/time.js';
 
 export { ApiServer } from './server.js';
 
@@ -53,7 +54,7 @@ function codecsFor(): ApiCodecs {
     apply: (live, raw, def, opts) => {
       const r = serverSideApply(live, raw, {
         gvk: { group: def.group, version: def.version, kind: def.kind }, manager: opts.fieldManager, force: opts.force,
-        fieldValidation: opts.fieldValidation, time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        fieldValidation: opts.fieldValidation, time: metaTime(),
         ignoredFields: def.hasStatus ? ['status'] : undefined,
       });
       return { object: r.object, warnings: r.warnings };
@@ -99,7 +100,7 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
       kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
       metadata: { name: sa.metadata.name, namespace: sa.metadata.namespace, creationTimestamp: null as unknown as string },
       spec: { ...spec, expirationSeconds },
-      status: { token, expirationTimestamp: new Date(now.getTime() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      status: { token, expirationTimestamp: metaTime(now.getTime() + expirationSeconds * 1000) },
     };
   };
 
@@ -109,7 +110,7 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
     codecs: codecsFor(),
     validateMeta: validateMetadata,
     trackFields: (live, next, def, ctx, subresource) => updateManagedFields(live, next, {
-      manager: ctx.fieldManager, time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), subresource,
+      manager: ctx.fieldManager, time: metaTime(), subresource,
       ignoredFields: def.hasStatus ? [subresource === 'status' ? 'spec' : 'status'] : undefined,
     }),
     tls: cfg.tls,

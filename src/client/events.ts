@@ -5,6 +5,7 @@ import { isApiError } from '../kube/errors.js';
 import type { Event, KubeObject } from '../kube/types.js';
 import type { ApiClient } from './client.js';
 import { R } from './resources.js';
+import { metaTime } from '../common/time.js';
 
 interface Seen {
   name: string;
@@ -13,7 +14,6 @@ interface Seen {
   firstTimestamp: string;
 }
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 let lastNanos = 0n;
 
@@ -49,7 +49,7 @@ export class EventRecorder {
   private async write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): Promise<void> {
     const namespace = obj.metadata.namespace || 'default';
     const key = [obj.metadata.uid, fieldPath ?? '', type, reason, message].join('\u0000');
-    const ts = now();
+    const ts = metaTime();
     const prior = this.seen.get(key);
     if (prior) {
       prior.count += 1;

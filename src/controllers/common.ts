@@ -19,7 +19,6 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-export const nowRfc3339 = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function controllerRef(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);

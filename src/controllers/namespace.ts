@@ -9,6 +9,7 @@ import type { Informer } from '../client/informer.js';
 import { pathOf, R, type ResourceRef } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { Controller, ControllerContext } from './common.js';
+import { metaTime } from '../common/time.js';
 
 /** Every namespaced kind knit serves. Pods go last so their controllers do not recreate them. */
 const NAMESPACED: ResourceRef[] = [
@@ -79,7 +80,7 @@ export class NamespaceController implements Controller {
   private async reportConditions(ns: Namespace, remaining: RemainingContent): Promise<void> {
     const conditions = deletionConditions(remaining);
     const old = (ns.status?.conditions ?? []) as (Condition & { lastTransitionTime?: string })[];
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = metaTime();
     let changed = false;
     const next = conditions.map((c) => {
       const prev = old.find((o) => o.type === c.type);

@@ -8,8 +8,9 @@ import type { Lease, Node, NodeCondition, Pod } from '../kube/types.js';
 import type { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { nowRfc3339, type Controller, type ControllerContext } from './common.js';
+import { type Controller, type ControllerContext } from './common.js';
 import { formatIPv4, parseIPv4 } from '../common/ipv4.js';
+import { metaTime } from '../common/time.js';
 
 /** The index-th /size subnet of cidr ("10.244.0.0/16", 24, 1) -> "10.244.1.0/24". */
 export function subnetAt(cidr: string, size: number, index: number): string | undefined {
@@ -130,7 +131,7 @@ export class NodeLifecycleController implements Controller {
     const taints = node.spec.taints ?? [];
     const tainted = taints.some((t) => t.key === UNREACHABLE_TAINT);
     if (stale && ready?.status !== 'Unknown') {
-      const now = nowRfc3339();
+      const now = metaTime();
       const conditions: NodeCondition[] = (node.status?.conditions ?? []).map((c) => ({
         ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now,
       }));
@@ -140,7 +141,7 @@ export class NodeLifecycleController implements Controller {
       await this.markPodsNotReady(name);
     }
     if (stale && !tainted) {
-      await this.ctx.client.patch(R.nodes, undefined, name, { spec: { taints: [...taints, { key: UNREACHABLE_TAINT, effect: 'NoSchedule', timeAdded: nowRfc3339() }, { key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: nowRfc3339() }] } });
+      await this.ctx.client.patch(R.nodes, undefined, name, { spec: { taints: [...taints, { key: UNREACHABLE_TAINT, effect: 'NoSchedule', timeAdded: metaTime() }, { key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: metaTime() }] } });
     } else if (!stale && tainted && ready?.status === 'True') {
       const kept = taints.filter((t) => t.key !== UNREACHABLE_TAINT);
       await this.ctx.client.patch(R.nodes, undefined, name, { spec: { taints: kept.length ? kept : null } });
@@ -159,7 +160,7 @@ export class NodeLifecycleController implements Controller {
     for (const pod of this.pods.list().filter((p) => p.spec.nodeName === node)) {
       const conds = pod.status?.conditions ?? [];
       if (!conds.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-      const now = nowRfc3339();
+      const now = metaTime();
       const conditions = conds.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False' as const, lastTransitionTime: now } : c));
       try {
         await this.ctx.client.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, { status: { conditions } }, 'merge', 'status');

@@ -10,6 +10,7 @@ import { keyOf, splitKey } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { controllerRef, isPodActive, toleratesTaint, type Controller, type ControllerContext, type Taint } from './common.js';
+import { metaTime } from '../common/time.js';
 
 export function nodeIsReady(n: Node): boolean {
   return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -133,7 +134,7 @@ export class Scheduler implements Controller {
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (cond?.status === 'False' && cond.reason === 'Unschedulable') return;
     const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), message: `0/${total} nodes are available` });
+    conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastProbeTime: null, lastTransitionTime: metaTime(), message: `0/${total} nodes are available` });
     try {
       await this.ctx.client.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Pending', conditions } }, 'merge', 'status');
     } catch (err) {

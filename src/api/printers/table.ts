@@ -7,6 +7,7 @@ import { errors, goQuote } from '../../kube/errors.js';
 import type { TableColumn, TableDef } from '../resource.js';
 import type { KubeObject, ObjectMeta } from '../../kube/types.js';
 import { doc } from './descriptions.js';
+import { metaTime } from '../../common/time.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -84,7 +85,7 @@ export const defaultTable: TableDef = {
 function rfc3339(ts: string | undefined): string {
   const ms = ts ? Date.parse(ts) : NaN;
   if (Number.isNaN(ms)) return '0001-01-01T00:00:00Z';
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return metaTime(ms);
 }
 
 function rowObject(obj: KubeObject, includeObject: IncludeObject): TableRow['object'] {

@@ -8,6 +8,7 @@ import { errors, type FieldError } from '../../kube/errors.js';
 import type { ResourceDef, Reservation, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, decodeObject, encodeObject, encodedWithResourceVersion, keyFor, prefixFor } from './keys.js';
+import { metaTime } from '../../common/time.js';
 
 export type MetaValidator = (obj: KubeObject, def: ResourceDef, old?: KubeObject) => FieldError[];
 
@@ -60,7 +61,6 @@ export interface WatchRequest {
   onError(err: Error): void;
 }
 
-export const nowRfc3339 = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 function randomSuffix(n = 5): string {
@@ -208,7 +208,7 @@ export class Registry {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     meta.uid = randomUUID();
-    meta.creationTimestamp = nowRfc3339();
+    meta.creationTimestamp = metaTime();
     if (def.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     def.defaults?.(obj);
@@ -384,7 +384,7 @@ export class Registry {
         const unchanged = meta.deletionTimestamp && meta.deletionGracePeriodSeconds === grace && (meta.finalizers ?? []).length === finalizers.size;
         if (unchanged) return { object: current, deleted: false };
         if (!meta.deletionTimestamp || grace !== meta.deletionGracePeriodSeconds) {
-          nmeta.deletionTimestamp = nowRfc3339(new Date(Date.now() + grace * 1000));
+          nmeta.deletionTimestamp = metaTime(new Date(Date.now() + grace * 1000));
           nmeta.deletionGracePeriodSeconds = grace;
         }
         if (def.kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };

@@ -11,6 +11,7 @@ import { readBody, writeJson } from '../http/respond.js';
 import { labelSelectorFromSpec } from '../../kube/selectors.js';
 import type { ApiCodecs } from './codecs.js';
 import type { Registry } from './registry.js';
+import { metaTime } from '../../common/time.js';
 
 export interface ConnectRequest {
   req: IncomingMessage;
@@ -95,7 +96,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
         pod.spec.nodeName = target;
         pod.status ??= {};
         const conds = (pod.status.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
-        conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+        conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: metaTime() });
         pod.status.conditions = conds;
         return pod;
       }, p.ctx(), 'binding');

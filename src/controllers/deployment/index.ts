@@ -10,8 +10,9 @@ import { NAMESPACE_INDEX } from '../../client/factory.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
-import { computeHash, controllerRef, nowRfc3339, ownerRefTo, templatesEqualIgnoringHash, type Controller, type ControllerContext } from '../common.js';
+import { computeHash, controllerRef, ownerRefTo, templatesEqualIgnoringHash, type Controller, type ControllerContext } from '../common.js';
 import { isScalingEvent, maxSurgeOf, maxUnavailableOf, newReplicaSetReplicas, oldReplicaSetScaleDowns, scaleEventSizes } from './rollout.js';
+import { metaTime } from '../../common/time.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const DESIRED = 'deployment.kubernetes.io/desired-replicas';
@@ -247,7 +248,7 @@ export class DeploymentController implements Controller {
     };
     const conditions = [...(d.status?.conditions ?? [])];
     const setCondition = (c: Omit<WorkloadCondition, 'lastUpdateTime' | 'lastTransitionTime'>) => {
-      const now = nowRfc3339();
+      const now = metaTime();
       const i = conditions.findIndex((x) => x.type === c.type);
       const prev = i >= 0 ? conditions[i] : undefined;
       if (prev && prev.status === c.status && prev.reason === c.reason && prev.message === c.message) return;
@@ -273,11 +274,11 @@ export class DeploymentController implements Controller {
         if (prev?.reason !== 'ProgressDeadlineExceeded' || progressed) {
           setCondition({ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` });
           const c = conditions.find((x) => x.type === 'Progressing')!;
-          c.lastUpdateTime = nowRfc3339();
+          c.lastUpdateTime = metaTime();
         }
       } else {
         const deadlineMs = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
-        const since = Date.parse(prev.lastUpdateTime ?? prev.lastTransitionTime ?? nowRfc3339());
+        const since = Date.parse(prev.lastUpdateTime ?? prev.lastTransitionTime ?? metaTime());
         if (Date.now() - since > deadlineMs) {
           setCondition({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` });
         } else {

@@ -5,6 +5,7 @@
 import type { EndpointPort, Pod, Service, ServicePort } from '../../kube/types.js';
 import { matchesMapSelector } from '../../kube/selectors.js';
 import { isPodReady } from '../common.js';
+import { metaTime } from '../../common/time.js';
 
 export interface PodEndpoint {
   pod: Pod;
@@ -99,6 +100,6 @@ export class TriggerTimes {
   take(serviceKey: string): string {
     const at = this.pending.get(serviceKey) ?? Date.now();
     this.pending.delete(serviceKey);
-    return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return metaTime(at);
   }
 }

@@ -8,14 +8,13 @@ import { isApiError } from '../../kube/errors.js';
 import type { Lease, Node, NodeCondition } from '../../kube/types.js';
 import type { ApiClient } from '../../client/client.js';
 import { R } from '../../client/resources.js';
+import { metaMicroTime, metaTime } from '../../common/time.js';
 
 export const KUBELET_VERSION = 'v1.32.0';
 /** kubelet's nodeLeaseDurationSeconds default; the Lease is renewed at a quarter of it (10 s). */
 export const DEFAULT_LEASE_DURATION_SECONDS = 40;
 const STATUS_REPORT_MS = 60_000;
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-const microNow = () => new Date().toISOString().replace(/Z$/, '000Z');
 
 function osImage(): string {
   try {
@@ -50,7 +49,7 @@ export interface NodeIdentity {
 }
 
 function conditions(ready: { ok: boolean; reason: string; message: string }, previous: NodeCondition[] | undefined): NodeCondition[] {
-  const t = now();
+  const t = metaTime();
   const want: Omit<NodeCondition, 'lastHeartbeatTime' | 'lastTransitionTime'>[] = [
     { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
     { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
@@ -172,7 +171,7 @@ export class NodeStatusReporter {
   }
 
   private async renewLease(): Promise<void> {
-    const spec = { holderIdentity: this.id.name, leaseDurationSeconds: this.leaseDurationSeconds(), renewTime: microNow() };
+    const spec = { holderIdentity: this.id.name, leaseDurationSeconds: this.leaseDurationSeconds(), renewTime: metaMicroTime() };
     try {
       const lease = await this.client.get<Lease>(R.leases, 'kube-node-lease', this.id.name).catch((err) => {
         if (isApiError(err, 'NotFound')) return undefined;
