@@ -129,6 +129,18 @@ describe('watch and list', () => {
     assert.match(status.message, /^invalid continue token: continue key is not valid/);
   });
 
+  test('a watch on a named path streams that object alone', async () => {
+    await c.kubectlOk(['create', 'configmap', 'named-a']);
+    const from = (await c.kubectlJson(['get', 'configmaps'])).metadata.resourceVersion;
+    await c.kubectlOk(['create', 'configmap', 'named-b']);
+    await c.kubectlOk(['label', 'configmap', 'named-a', 'seen=yes']);
+    await c.kubectlOk(['label', 'configmap', 'named-b', 'seen=yes']);
+    const res = await c.request('GET', `/api/v1/namespaces/default/configmaps/named-a?watch=true&resourceVersion=${from}&timeoutSeconds=1`);
+    assert.equal(res.status, 200);
+    const events = res.body.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name} ${e.object.metadata.labels?.seen}`), ['MODIFIED named-a yes']);
+  });
+
   test('label and field selectors filter lists and watches', async () => {
     await c.kubectlOk(['apply', '-f', '-'], { input: [service('sel-a'), service('sel-b'), service('sel-c')].join('---\n') });
     await c.kubectlOk(['label', 'svc', 'sel-a', 'sel-b', 'tier=web']);

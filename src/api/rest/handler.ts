@@ -128,8 +128,13 @@ export class RestHandler {
       }
       case 'list':
         return this.list(res, def, ns, q, neg);
-      case 'watch':
-        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, query: q, filter: this.filterFor(def, q) ?? (() => true), form: neg.form });
+      case 'watch': {
+        // A watch on a named path (.../configmaps/x?watch=true) watches that object alone, as
+        // upstream turns the name into a metadata.name field selector.
+        const selected = this.filterFor(def, q) ?? (() => true);
+        const filter = info.name ? (o: KubeObject) => o.metadata.name === info.name && selected(o) : selected;
+        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, query: q, filter, form: neg.form });
+      }
       case 'create': {
         if (sub) throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${sub}` }, 'create');
         const body = await readBody(req);
