@@ -82,6 +82,11 @@ export interface ResourceDef {
   /** Async admission with side effects (allocations). Throw ApiError to refuse. */
   admitCreate?(obj: KubeObject, ctx: WriteContext): Promise<Reservation | undefined>;
   admitUpdate?(obj: KubeObject, old: KubeObject, ctx: WriteContext): Promise<Reservation | undefined>;
+  /**
+   * Warnings for an accepted write of the main resource (upstream's WarningsOnCreate/Update),
+   * sent as `Warning:` headers that kubectl prints: what the user should know about the object.
+   */
+  warnings?(obj: KubeObject): string[];
   /** After a delete is final (the object left the store): release what it held. */
   afterDelete?(obj: KubeObject): void;
   /** Rebuilds in-memory state (allocations) from every stored object at start. */

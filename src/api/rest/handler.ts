@@ -141,16 +141,14 @@ export class RestHandler {
         const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
         this.checkKind(def, object);
         const created = await this.o.registry.create(def, ns, object, this.writeContext(req, q, user));
-        addWarnings(res, warnings);
-        return writeJson(res, 201, created);
+        return this.written(res, def, 201, created, warnings);
       }
       case 'update': {
         const body = await readBody(req);
         const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
         this.checkKind(def, object);
         const updated = await this.o.registry.update(def, ns, info.name!, object, this.writeContext(req, q, user), sub);
-        addWarnings(res, warnings);
-        return writeJson(res, 200, updated);
+        return this.written(res, def, 200, updated, warnings, sub);
       }
       case 'patch':
         return this.patch(req, res, def, ns, info.name!, q, user, sub);
@@ -255,16 +253,14 @@ export class RestHandler {
         applied.object.metadata ??= {};
         applied.object.metadata.name ??= name;
         const created = await this.o.registry.create(def, ns, applied.object, ctx);
-        addWarnings(res, applied.warnings);
-        return writeJson(res, 201, created);
+        return this.written(res, def, 201, created, applied.warnings);
       }
       const updated = await this.o.registry.guaranteedUpdate(def, ns, name, (current) => {
         const r = this.o.codecs.apply(current, body, def, opts);
         warnings = r.warnings;
         return r.object;
       }, ctx, sub);
-      addWarnings(res, warnings);
-      return writeJson(res, 200, updated);
+      return this.written(res, def, 200, updated, warnings, sub);
     }
     if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(contentType)) {
       throw unsupportedPatchType();
@@ -277,8 +273,13 @@ export class RestHandler {
       if (r.object.metadata?.resourceVersion === pinned) delete r.object.metadata.resourceVersion;
       return r.object;
     }, ctx, sub);
-    addWarnings(res, warnings);
-    writeJson(res, 200, updated);
+    this.written(res, def, 200, updated, warnings, sub);
+  }
+
+  /** The answer to an accepted write: the decoder's warnings, the kind's own, then the object. */
+  private written(res: ServerResponse, def: ResourceDef, status: number, obj: KubeObject, warnings: string[], sub?: Subresource): void {
+    addWarnings(res, [...warnings, ...(sub ? [] : def.warnings?.(obj) ?? [])]);
+    writeJson(res, status, obj);
   }
 
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {

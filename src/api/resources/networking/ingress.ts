@@ -118,6 +118,8 @@ function validateIngressStatus(o: KubeObject): FieldError[] {
   });
 }
 
+export const NO_INGRESS_CONTROLLER = 'knit runs no Ingress controller yet: this Ingress is stored, but no traffic follows its rules';
+
 export function ingressResource(): ResourceDef {
   return {
     group: 'networking.k8s.io',
@@ -143,5 +145,7 @@ export function ingressResource(): ResourceDef {
       return errs;
     },
     validateUpdate: (o, _old, subresource) => (subresource === 'status' ? validateIngressStatus(o) : validateIngressSpec(o)),
+    // knit never accepts silently what it does not do: no controller serves Ingresses yet.
+    warnings: () => [NO_INGRESS_CONTROLLER],
   };
 }
