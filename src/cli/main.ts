@@ -3,29 +3,32 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { flagHelp, intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
+import { flagHelp, intFlag, parseCommandLine, UsageError, type CommandSpec, type FlagSpec } from './args.js';
+import { chooseClusterFromDisk, DEFAULT_CLUSTER } from './cluster-choice.js';
 import { CLUSTER_NAME_RE, defaultConfig, loadConfig, paths, type ClusterConfig } from '../cluster/config.js';
-import { StartError } from '../cluster/errors.js';
+import { NotFoundError, StartError } from '../cluster/errors.js';
 import { dataDirFor, isAlive, readState, runningPid } from '../cluster/state.js';
 import type { Output } from '../cluster/up.js';
 // up, down and node exec load the whole control plane or the platform layer: only the command
 // that needs them imports them, so `knit up -d` hands over to its background process sooner.
 
+// Flags of the commands that address a running (or stopped) cluster.
 const common: Record<string, FlagSpec> = {
-  name: { value: true, description: 'cluster name (default "knit")' },
+  name: { value: true, description: `cluster name (default: the current kubeconfig context's cluster, else the only one running, else "knit")` },
   'data-dir': { value: true, description: 'where the cluster keeps its state (default ~/.knit/<name>)' },
   help: { alias: 'h', description: 'show help' },
 };
 
 const upFlags: Record<string, FlagSpec> = {
   ...common,
+  name: { value: true, description: 'cluster name (default "knit")' },
   nodes: { value: true, description: 'number of nodes; 0 runs the control plane alone, without root (default 3)' },
   detach: { alias: 'd', description: 'run in the background and return once the cluster is up' },
   port: { value: true, description: 'API server port on 127.0.0.1 (default 6443)' },
   'proxy-mode': { value: true, description: 'kube-proxy mode: iptables (default) or nftables' },
   network: { value: true, description: 'pod network between nodes: vxlan (default) or routes' },
-  'lb-pool': { value: true, description: 'LoadBalancer address pool, "first-last" or a CIDR; "" for none' },
-  'node-network': { value: true, description: 'node network CIDR (default: 192.168.1.0/24 unless the host uses it)' },
+  'lb-pool': { value: true, emptyOk: true, description: 'LoadBalancer address pool, "first-last" or a CIDR; "" for none' },
+  'node-network': { value: true, emptyOk: true, description: 'node network CIDR (default: 192.168.1.0/24 unless the host uses it)' },
   'route-host': { description: 'route the service, pod and LoadBalancer ranges from this host into the cluster' },
   'node-monitor-grace-period': { value: true, description: 'seconds without a heartbeat before a node is NotReady (default 40)' },
 };
@@ -40,8 +43,19 @@ Usage:
   knit node exec NODE -- CMD   run a command in a node's network namespace
   knit version                 print versions
 
-Run "knit <command> --help" for a command's flags.
+Run "knit <command> --help" for a command's flags. Without --name, down, status, kubeconfig and
+node exec address the cluster of the current kubeconfig context (knit up makes it current), else
+the only cluster running, else "knit"; they say on stderr which one they chose.
 `;
+
+const COMMANDS = {
+  up: { command: 'knit up', usage: 'knit up [flags]', flags: upFlags },
+  down: { command: 'knit down', usage: 'knit down [flags]', flags: common },
+  status: { command: 'knit status', usage: 'knit status [flags]', flags: common },
+  kubeconfig: { command: 'knit kubeconfig', usage: 'knit kubeconfig [flags]', flags: common },
+  // `exec` and NODE are its two words; the command to run follows `--`.
+  nodeExec: { command: 'knit node exec', usage: 'knit node exec NODE [flags] -- COMMAND [ARGS...]', flags: common, positionals: 2, rest: true },
+} satisfies Record<string, CommandSpec>;
 
 function output(): Output {
   const tty = process.stdout.isTTY;
@@ -62,15 +76,30 @@ function output(): Output {
   };
 }
 
-function nameOf(flags: Record<string, string | boolean>): string {
-  const name = typeof flags.name === 'string' ? flags.name : 'knit';
+function checkName(name: string): string {
   if (!CLUSTER_NAME_RE.test(name)) throw new UsageError(`invalid cluster name ${JSON.stringify(name)}: use at most 20 lower case letters, digits or '-', starting and ending with a letter or digit`);
   return name;
 }
 
+const explicitDataDir = (flags: Record<string, string | boolean>) => (typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined);
+
+/**
+ * The cluster a command other than up addresses: --name, else (without --data-dir, which goes
+ * with the default name as before) the one chooseCluster picks, said on stderr.
+ */
+async function target(flags: Record<string, string | boolean>): Promise<{ name: string; dataDir: string }> {
+  let name = typeof flags.name === 'string' ? flags.name : DEFAULT_CLUSTER;
+  if (flags.name === undefined && explicitDataDir(flags) === undefined) {
+    const choice = await chooseClusterFromDisk();
+    name = choice.name;
+    if (choice.reason) process.stderr.write(`knit: using cluster ${JSON.stringify(name)} (${choice.reason})\n`);
+  }
+  return { name: checkName(name), dataDir: dataDirFor(name, explicitDataDir(flags)) };
+}
+
 function configFrom(flags: Record<string, string | boolean>): ClusterConfig {
-  const name = nameOf(flags);
-  const dataDir = dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined);
+  const name = checkName(typeof flags.name === 'string' ? flags.name : DEFAULT_CLUSTER);
+  const dataDir = dataDirFor(name, explicitDataDir(flags));
   const cfg: ClusterConfig = { ...defaultConfig(name), ...(loadConfig(dataDir) ?? {}), name, dataDir };
   const nodes = intFlag(flags.nodes, 'nodes', 0, 50);
   if (nodes !== undefined) cfg.nodes = nodes;
@@ -107,8 +136,8 @@ function summary(cfg: ClusterConfig, kubeconfig: string): string {
 }
 
 async function cmdUp(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, upFlags);
-  if (flags.help) return help('up', upFlags);
+  const { flags } = parseCommandLine(argv, COMMANDS.up);
+  if (flags.help) return help(COMMANDS.up);
   const cfg = configFrom(flags);
   if (cfg.nodes > 0 && process.getuid?.() !== 0) {
     throw new UsageError(`knit up with nodes builds network namespaces and needs root: run it with sudo, or use --nodes 0 for the control plane alone.`);
@@ -138,7 +167,8 @@ async function detach(cfg: ClusterConfig, argv: string[]): Promise<number> {
   mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const log = openSync(p.log, 'a');
   const bin = fileURLToPath(new URL('../../../bin/knit.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'up', ...argv, '--name', cfg.name, '--data-dir', cfg.dataDir], {
+  // The name and data dir first: argv may end in `--`, after which no flag is read.
+  const child = spawn(process.execPath, [bin, 'up', '--name', cfg.name, '--data-dir', cfg.dataDir, ...argv], {
     detached: true, stdio: ['ignore', log, log], env: { ...process.env, KNIT_DETACHED_CHILD: '1' },
   });
   closeSync(log);
@@ -161,10 +191,9 @@ async function detach(cfg: ClusterConfig, argv: string[]): Promise<number> {
 }
 
 async function cmdDown(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, common);
-  if (flags.help) return help('down', common);
-  const name = nameOf(flags);
-  const dataDir = dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined);
+  const { flags } = parseCommandLine(argv, COMMANDS.down);
+  if (flags.help) return help(COMMANDS.down);
+  const { name, dataDir } = await target(flags);
   const { down } = await import('../cluster/down.js');
   const result = await down(name, dataDir, output());
   process.stdout.write(result.wasRunning || result.leftovers
@@ -174,10 +203,9 @@ async function cmdDown(argv: string[]): Promise<number> {
 }
 
 async function cmdStatus(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, common);
-  if (flags.help) return help('status', common);
-  const name = nameOf(flags);
-  const dataDir = dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined);
+  const { flags } = parseCommandLine(argv, COMMANDS.status);
+  if (flags.help) return help(COMMANDS.status);
+  const { name, dataDir } = await target(flags);
   const pid = runningPid(dataDir);
   const st = readState(dataDir);
   if (!pid || !st) {
@@ -196,28 +224,31 @@ async function cmdStatus(argv: string[]): Promise<number> {
 }
 
 async function cmdKubeconfig(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, common);
-  if (flags.help) return help('kubeconfig', common);
-  const name = nameOf(flags);
-  const p = paths(dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined));
+  const { flags } = parseCommandLine(argv, COMMANDS.kubeconfig);
+  if (flags.help) return help(COMMANDS.kubeconfig);
+  const { name, dataDir } = await target(flags);
+  const p = paths(dataDir);
   if (!existsSync(p.kubeconfig)) throw new UsageError(`cluster "${name}" has no kubeconfig yet: run \`knit up --name ${name}\` first`);
   process.stdout.write(readFileSync(p.kubeconfig, 'utf8'));
   return 0;
 }
 
 async function cmdNode(argv: string[]): Promise<number> {
-  const { positionals, flags, rest } = parseArgs(argv, common);
-  if (flags.help || positionals[0] !== 'exec' || !positionals[1] || rest.length === 0) {
-    process.stdout.write('Usage: knit node exec NODE -- COMMAND [ARGS...]\n\nRuns COMMAND in the network namespace of NODE, as `docker exec` into a kind node.\n');
-    return flags.help ? 0 : 2;
+  const spec = COMMANDS.nodeExec;
+  const { positionals, flags, rest } = parseCommandLine(argv, spec);
+  if (flags.help) {
+    process.stdout.write(`Usage: ${spec.usage}\n\nRuns COMMAND in the network namespace of NODE, as \`docker exec\` into a kind node.\n\nFlags:\n${flagHelp(spec.flags)}\n`);
+    return 0;
   }
-  const name = nameOf(flags);
+  if (positionals[0] !== 'exec') throw new UsageError(`node has one subcommand, exec${positionals[0] === undefined ? '' : `, not ${JSON.stringify(positionals[0])}`}\nUsage: ${spec.usage}`);
+  if (!positionals[1] || rest.length === 0) throw new UsageError(`node exec needs a node and, after --, a command\nUsage: ${spec.usage}`);
+  const { dataDir } = await target(flags);
   const { nodeExec } = await import('../cluster/exec.js');
-  return nodeExec(dataDirFor(name, typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined), positionals[1], rest);
+  return nodeExec(dataDir, positionals[1], rest);
 }
 
-function help(command: string, specs: Record<string, FlagSpec>): number {
-  process.stdout.write(`Usage: knit ${command} [flags]\n\nFlags:\n${flagHelp(specs)}\n`);
+function help(spec: CommandSpec): number {
+  process.stdout.write(`Usage: ${spec.usage}\n\nFlags:\n${flagHelp(spec.flags)}\n`);
   return 0;
 }
 
@@ -241,7 +272,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-  if (err instanceof UsageError || err instanceof StartError) {
+  if (err instanceof UsageError || err instanceof StartError || err instanceof NotFoundError) {
     process.stderr.write(`knit: ${err.message}\n`);
     process.exit(2);
   }

@@ -4,4 +4,4 @@ export {
   createSigningKey, keyId, signServiceAccountToken, verifyServiceAccountToken,
   type KeyInput, type ObjectRef, type ServiceAccountClaims, type ServiceAccountTokenSpec, type VerifyOptions,
 } from './tokens.js';
-export { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig, type KubeconfigEntry, type MergeOptions } from './kubeconfig.js';
+export { currentContext, kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig, type KubeconfigEntry, type MergeOptions } from './kubeconfig.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createCA, issueCert } from './certs.js';
-import { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig, type KubeconfigEntry } from './kubeconfig.js';
+import { currentContext, kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig, type KubeconfigEntry } from './kubeconfig.js';
 
 let dir: string;
 before(async () => {
@@ -154,6 +154,26 @@ describe('mergeKubeconfig and removeFromKubeconfig', () => {
     assert.equal(kubeconfigPathForMerge(undefined, { HOME: '/home/u' }), '/home/u/.kube/config');
     assert.equal(kubeconfigPathForMerge(undefined, { KUBECONFIG: `/nope/a:${existing}:/nope/b` }), existing);
     assert.equal(kubeconfigPathForMerge(undefined, { KUBECONFIG: '/nope/a:/nope/b' }), '/nope/b');
+  });
+});
+
+describe('currentContext', () => {
+  it('is the context kubectl uses: the first file in $KUBECONFIG that sets one, else ~/.kube/config', async () => {
+    const unset = join(dir, 'current-unset');
+    await writeFile(unset, 'apiVersion: v1\nkind: Config\ncurrent-context: ""\n');
+    const first = join(dir, 'current-first');
+    const second = join(dir, 'current-second');
+    await existingKubeconfig(first);
+    await mergeKubeconfig(second, entry());
+    const both = [join(dir, 'current-missing'), unset, second, first].join(':');
+    assert.equal(await currentContext({ KUBECONFIG: both }), 'knit-dev');
+    assert.equal((await kubectl(both, 'config', 'current-context')).out.trim(), 'knit-dev');
+    assert.equal(await currentContext({ KUBECONFIG: `${first}:${second}` }), 'work');
+    assert.equal(await currentContext({ KUBECONFIG: unset }), undefined);
+    const home = join(dir, 'current-home');
+    await mergeKubeconfig(join(home, '.kube', 'config'), entry({ contextName: 'home-context' }));
+    assert.equal(await currentContext({ HOME: home }), 'home-context');
+    assert.equal(await currentContext({ HOME: home, KUBECONFIG: unset }), undefined, '$KUBECONFIG replaces ~/.kube/config');
   });
 });
 

@@ -92,6 +92,22 @@ export function kubeconfigPathForMerge(explicitPath?: string, env: NodeJS.Proces
   return paths.find(isFile) ?? paths[paths.length - 1];
 }
 
+/**
+ * The current context as kubectl sees it: the first `current-context` set in the $KUBECONFIG files
+ * (in their order), or in ~/.kube/config without $KUBECONFIG; undefined when none is set. A file
+ * that is missing or not valid YAML is passed over (kubectl would refuse to run at all).
+ */
+export async function currentContext(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const listed = [...new Set((env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== ''))];
+  for (const path of listed.length ? listed : [join(env.HOME || homedir(), '.kube', 'config')]) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const doc = YAML.parseDocument(text);
+    const current = doc.errors.length === 0 && YAML.isMap(doc.contents) ? doc.get('current-context') : undefined;
+    if (typeof current === 'string' && current !== '') return current;
+  }
+  return undefined;
+}
+
 // --- editing -------------------------------------------------------------------------------
 
 type Edit = (doc: YAML.Document) => boolean;

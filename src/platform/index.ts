@@ -11,3 +11,4 @@ export {
   type SpawnInNetnsOptions, type ProcessExit,
 } from './netns.js';
 export { startNetnsBroker, type NetnsBroker } from './netns-broker.js';
+export { execInNetns } from './exec.js';
