@@ -71,4 +71,13 @@ describe('the seeds\' kubectl create commands', () => {
     assert.match(Buffer.from(secret.data['tls.crt'], 'base64').toString(), /^-----BEGIN CERTIFICATE-----/);
     assert.match(Buffer.from(secret.data['tls.key'], 'base64').toString(), /^-----BEGIN PRIVATE KEY-----/);
   });
+
+  test('an Ingress is stored with a warning that no controller serves it yet', async () => {
+    const created = await c.kubectl(['create', 'ingress', 'app1', '--rule=app1.example.com/=app1:80']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout, 'ingress.networking.k8s.io/app1 created\n');
+    assert.match(created.stderr, /^Warning: knit runs no Ingress controller yet: this Ingress is stored, but no traffic follows its rules$/m);
+    const patched = await c.kubectl(['annotate', 'ingress', 'app1', 'team=web']);
+    assert.match(patched.stderr, /^Warning: knit runs no Ingress controller yet/m);
+  });
 });
