@@ -6,7 +6,7 @@ import type { ProxyBackend } from './backend.js';
 import { IptablesBackend, cleanupIptables } from './iptables/backend.js';
 import { cidrContains, isIPv4, parseCidrLenient } from '../common/ipv4.js';
 import { type Kernel, createKernel, ipvsAvailable } from './kernel.js';
-import { type LogSink, createLogger } from './log.js';
+import { type LogSink, createLogger } from '../common/klog.js';
 import { NftablesBackend, cleanupNftables } from './nftables/backend.js';
 import { Proxier } from './proxier.js';
 import type { ProxyMode } from './types.js';

@@ -12,7 +12,7 @@ import { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { type KubeProxyConfig, parseKubeProxyConfiguration } from './config.js';
 import { createProxier, resolveMode, type Proxier } from './index.js';
-import { createLogger } from './log.js';
+import { createLogger } from '../common/klog.js';
 
 const log = createLogger('server.go');
 

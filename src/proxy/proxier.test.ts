@@ -4,7 +4,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProxyBackend, SyncRequest } from './backend.js';
 import type { Kernel } from './kernel.js';
-import { createLogger } from './log.js';
+import { createLogger } from '../common/klog.js';
 import { Proxier } from './proxier.js';
 import { ep, makeService, makeSlice } from './testing/fixtures.js';
 

@@ -9,9 +9,9 @@ import { ProxyState } from './changes.js';
 import { conntrackCleanupCommands } from './conntrack.js';
 import { ProxyHealthServer, ServiceHealthServer } from './healthcheck.js';
 import type { Kernel } from './kernel.js';
-import { type Logger, formatDuration } from './log.js';
+import { type Logger, formatDuration } from '../common/klog.js';
 import { planAll } from './plan.js';
-import { BoundedFrequencyRunner } from './runner.js';
+import { BoundedFrequencyRunner } from '../common/runner.js';
 
 export interface ProxierTiming {
   /** Shortest time between syncs after a burst of two (upstream default 1s). */

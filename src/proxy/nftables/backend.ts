@@ -3,7 +3,7 @@
 
 import type { ProxyBackend, SyncRequest, SyncResult } from '../backend.js';
 import type { Kernel } from '../kernel.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../common/klog.js';
 import { isNftAffinitySet, isNftServiceChain } from '../names.js';
 import { CLEANUP_SCRIPT, type NftOptions, type NftProgrammed, TABLE, emptyProgrammed, renderNftables, renderStaleChainDeletion } from './render.js';
 

@@ -38,4 +38,4 @@ export function createLogger(source: string, sink: LogSink = stdoutSink): Logger
 }
 
 /** Durations in log lines, as Go's time.Duration prints them. */
-export { formatGoDuration as formatDuration } from '../common/go-duration.js';
+export { formatGoDuration as formatDuration } from './go-duration.js';

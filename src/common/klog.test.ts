@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, formatDuration } from './log.js';
+import { createLogger, formatDuration } from './klog.js';
 
 describe('klog-format log lines', () => {
   it('writes header, quoted message and key=value pairs', () => {
