@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { ipBatch, run, sysctls, startNetnsBroker } from '../src/platform/index.js';
-import { startAnswerServer } from '../src/platform/testing.js';
+import { startAnswerServer } from '../src/platform/testing/index.js';
 import { createTopology, destroyTopology, planTopology, resolveTopology, readHostRoutes } from '../src/cluster/topology/index.js';
 
 const arg = (name: string, fallback: number): number => {

@@ -12,7 +12,7 @@ import { type Proxier, cleanupProxyRules, createProxier } from '../src/proxy/ind
 import { createKernel } from '../src/proxy/kernel.js';
 import type { ProxyMode } from '../src/proxy/types.js';
 import { ep, makeService, makeSlice } from '../src/proxy/testing/fixtures.js';
-import { NODE_IP, type Probe, TCP_PORT, type Topology, buildTopology } from '../src/proxy/testing/topology.js';
+import { NODE_IP, type Probe, TCP_PORT, type Topology, buildTopology } from '../src/platform/testing/topology.js';
 
 const NODE = 'kpt-bench-node';
 const CONNECTS = 300;

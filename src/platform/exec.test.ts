@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execInNetns, ip, netnsAdd, netnsDelete } from './index.js';
-import { uniqueName } from './testing.js';
+import { uniqueName } from './testing/index.js';
 
 const ns = uniqueName();
 let created = false;

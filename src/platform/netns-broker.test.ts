@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ip, netnsAdd, netnsDelete, run, startNetnsBroker, type NetnsBroker } from './index.js';
-import { askFrom, startAnswerServer, uniqueName, type TestServer } from './testing.js';
+import { askFrom, startAnswerServer, uniqueName, type TestServer } from './testing/index.js';
 
 const ns = uniqueName();
 let broker: NetnsBroker;

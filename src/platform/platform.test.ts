@@ -8,7 +8,7 @@ import {
   run, PlatformError, ip, ipJson, ipBatch, nft, iptablesRestore, iptablesSave, conntrack,
   sysctls, sysctlGet, netnsAdd, netnsDelete, netnsList, netnsExists, spawnInNetns,
 } from './index.js';
-import { uniqueName } from './testing.js';
+import { uniqueName } from './testing/index.js';
 
 const ns = uniqueName();
 const created: string[] = [];

@@ -10,7 +10,7 @@ import { type Proxier, createProxier } from './index.js';
 import { createKernel } from './kernel.js';
 import type { ProxyMode } from './types.js';
 import { ep, makeService, makeSlice } from './testing/fixtures.js';
-import { CLIENT_IP, NODE_IP, POD_GATEWAY, type Probe, TCP_PORT, type Topology, UDP_PORT, buildTopology } from './testing/topology.js';
+import { CLIENT_IP, NODE_IP, POD_GATEWAY, type Probe, TCP_PORT, type Topology, UDP_PORT, buildTopology } from '../platform/testing/topology.js';
 
 const NODE = 'kpt-node';
 const NS = 'default';

@@ -7,7 +7,7 @@ import { type Proxier, createProxier } from './index.js';
 import { createKernel } from './kernel.js';
 import type { ProxyMode } from './types.js';
 import { ep, makeService, makeSlice } from './testing/fixtures.js';
-import { NODE_IP, TCP_PORT, type Topology, buildTopology } from './testing/topology.js';
+import { NODE_IP, TCP_PORT, type Topology, buildTopology } from '../platform/testing/topology.js';
 
 describe('switching between iptables and nftables', () => {
   let topo: Topology;

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { netnsDelete, type OwnedProcess } from '../../platform/index.js';
-import { uniqueName } from '../../platform/testing.js';
+import { uniqueName } from '../../platform/testing/index.js';
 import { createStandInHost, networkSnapshot, startTopologyOp, topologyOp } from './testdata/stand-in-host.js';
 
 const host = uniqueName();

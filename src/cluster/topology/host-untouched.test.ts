@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsList } from '../../platform/index.js';
-import { uniqueName } from '../../platform/testing.js';
+import { uniqueName } from '../../platform/testing/index.js';
 import { createTopology, destroyTopology } from './index.js';
 import { startPodNetworks } from './testdata/pod-networks.js';
 import { networkSnapshot } from './testdata/stand-in-host.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ip, ipBatch, startNetnsBroker, type NetnsBroker } from '../../platform/index.js';
-import { askFrom, startAnswerServer, uniqueName, type TestServer } from '../../platform/testing.js';
+import { askFrom, startAnswerServer, uniqueName, type TestServer } from '../../platform/testing/index.js';
 import {
   createTopology, destroyTopology, findLeftovers, routeLoadBalancerIP, unrouteLoadBalancerIP,
   loadBalancerRoutes, type Topology,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ip, ipBatch, netnsDelete } from '../../platform/index.js';
-import { askFrom, startAnswerServer, uniqueName, type TestServer } from '../../platform/testing.js';
+import { askFrom, startAnswerServer, uniqueName, type TestServer } from '../../platform/testing/index.js';
 import { hostLink, routeLoadBalancerIP, type Topology } from './index.js';
 import { startPodNetworks } from './testdata/pod-networks.js';
 import { createStandInHost, networkSnapshot, topologyOp } from './testdata/stand-in-host.js';

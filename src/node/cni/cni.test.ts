@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ip, ipBatch, ipJson, bridgeJson, iptablesSave, netnsAdd, netnsDelete, netnsExists } from '../../platform/index.js';
-import { uniqueName } from '../../platform/testing.js';
+import { uniqueName } from '../../platform/testing/index.js';
 import { NodeCni, type Peer } from './index.js';
 
 const node = uniqueName();

@@ -1,4 +1,5 @@
-// A small node built of network namespaces, for kernel tests and benchmarks of kube-proxy:
+// A small node built of network namespaces, for kernel tests and benchmarks of kube-proxy and the
+// policy component:
 //
 //   <prefix>-cli  eth0 192.168.1.200 ──veth── eth0 192.168.1.10  <prefix>-node
 //                                                cni0 10.244.1.1/24 (bridge)
@@ -172,8 +173,13 @@ async function ip(...args: string[]): Promise<void> {
   await run('ip', args);
 }
 
+export interface TopologyOptions {
+  /** Bridged traffic between pods passes the node's IP hooks (br_netfilter), as on a knit node. */
+  bridgeNetfilter?: boolean;
+}
+
 /** Builds the namespaces, links, routes and processes; on failure removes what it made. */
-export async function buildTopology(prefix: string, podCount: number): Promise<Topology> {
+export async function buildTopology(prefix: string, podCount: number, opts: TopologyOptions = {}): Promise<Topology> {
   const nodeNs = `${prefix}-node`;
   const clientNs = `${prefix}-cli`;
   const pods = Array.from({ length: podCount }, (_, i) => ({ name: `pod${i + 1}`, ip: `10.244.1.${i + 2}`, ns: `${prefix}-pod${i + 1}` }));
@@ -212,6 +218,7 @@ export async function buildTopology(prefix: string, podCount: number): Promise<T
     await ip('-n', nodeNs, 'link', 'set', 'sink0', 'up');
     await ip('-n', nodeNs, 'route', 'add', 'default', 'dev', 'sink0');
     await run('ip', ['netns', 'exec', nodeNs, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    if (opts.bridgeNetfilter) await run('ip', ['netns', 'exec', nodeNs, 'sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=1']);
 
     for (const pod of pods) processes.push(await NetnsProcess.start(pod.ns, POD_SERVER, [pod.name]));
     const client = await Probe.start(clientNs);

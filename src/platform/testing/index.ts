@@ -2,8 +2,8 @@
 // Node.js servers that answer "<name> <client address>", and one-shot clients. Test code only.
 
 import { randomBytes } from 'node:crypto';
-import { spawnInNetns, type OwnedProcess } from './netns.js';
-import { run } from './run.js';
+import { spawnInNetns, type OwnedProcess } from '../netns.js';
+import { run } from '../run.js';
 
 /** A short unique name with a test prefix, e.g. knt-3f9a1c. */
 export function uniqueName(prefix = 'knt'): string {
