@@ -4,13 +4,16 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { netnsAdd, netnsDelete, run } from '../platform/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { netnsAdd, netnsDelete, run, startNflogReader, type NflogReader, type NflogRecord } from '../platform/index.js';
 import { uniqueName } from '../platform/testing/index.js';
 import { buildTopology, Probe, TCP_PORT, UDP_PORT, type Topology } from '../platform/testing/topology.js';
 import type { NetworkPolicy } from '../kube/types.js';
 import { createPolicyKernel, type PolicyKernel } from './kernel.js';
 import { computeNodePolicy } from './model.js';
-import { renderDiff, renderFull, renderObjects, type NftObjects } from './render.js';
+import { NFLOG_GROUP, renderDiff, renderFull, renderObjects, type NftObjects } from './render.js';
 import { namespace, pod, policy } from './testing.js';
 
 const APPS = ['web', 'api', 'db'];
@@ -37,6 +40,9 @@ describe('NetworkPolicy in the kernel', () => {
   let scratchKernel: PolicyKernel;
   const probes: Probe[] = [];
   let programmed: NftObjects | undefined;
+  let reader: NflogReader;
+  let readerDir: string;
+  const logged: NflogRecord[] = [];
 
   before(async () => {
     const prefix = uniqueName('knp');
@@ -46,8 +52,12 @@ describe('NetworkPolicy in the kernel', () => {
     await netnsAdd(scratch);
     kernel = createPolicyKernel(topo.nodeNs);
     scratchKernel = createPolicyKernel(scratch);
+    readerDir = await mkdtemp(join(tmpdir(), 'knp-nflog-'));
+    reader = await startNflogReader({ group: NFLOG_GROUP, dir: readerDir, netns: topo.nodeNs, onRecord: (r) => logged.push(r), onError: () => undefined });
   });
   after(async () => {
+    await reader?.stop();
+    if (readerDir) await rm(readerDir, { recursive: true, force: true });
     for (const p of probes) p.stop();
     await topo?.destroy();
     if (scratch) await netnsDelete(scratch).catch(() => undefined);
@@ -86,6 +96,13 @@ describe('NetworkPolicy in the kernel', () => {
   it('deny-all ingress isolates every pod, but not from its node', async () => {
     await enforce(policy('x/deny-all', { policyTypes: ['Ingress'] }));
     assert.deepEqual(await reachable(everyPair), ['node->web']);
+    // The kernel logged the denied packets with the policy set's id, and ulogd handed them over.
+    const id = programmed!.sets.get('ingress-pods')!.elements[0].split('goto ingress-')[1];
+    const seen = logged.filter((r) => r.prefix === `knit-np:d:i:${id}` && r.protocol === 6);
+    const pairs = new Set(seen.map((r) => `${r.srcIp}->${r.dstIp}:${r.dstPort}`));
+    const ip = (app: string) => topo.pods[APPS.indexOf(app)].ip;
+    assert.ok(pairs.has(`${ip('api')}->${ip('web')}:${TCP_PORT}`), [...pairs].join(' '));
+    assert.ok(pairs.has(`192.168.1.200->${ip('web')}:${TCP_PORT}`), [...pairs].join(' '));
   });
 
   it('allow by pod selector and named port: only that source, only that port and protocol', async () => {

@@ -73,6 +73,8 @@ export interface NodePolicy {
   egress: DirectionPolicy;
   /** The node's pods that have an address (uid -> address): what a sync has taken into account. */
   localPods: Map<string, string>;
+  /** Every pod's address -> "namespace/name", for log lines. */
+  podNames: Map<string, string>;
 }
 
 interface PodEntry {
@@ -302,6 +304,10 @@ function direction(inputs: PolicyInputs, cluster: Cluster, dir: Direction): Dire
 export function computeNodePolicy(inputs: PolicyInputs): NodePolicy {
   const cluster = new Cluster(inputs);
   const localPods = new Map<string, string>();
-  for (const p of cluster.all) if (p.pod.spec.nodeName === inputs.nodeName) localPods.set(p.pod.metadata.uid!, p.ip);
-  return { ingress: direction(inputs, cluster, 'ingress'), egress: direction(inputs, cluster, 'egress'), localPods };
+  const podNames = new Map<string, string>();
+  for (const p of cluster.all) {
+    if (p.pod.spec.nodeName === inputs.nodeName) localPods.set(p.pod.metadata.uid!, p.ip);
+    podNames.set(p.ip, `${p.pod.metadata.namespace}/${p.pod.metadata.name}`);
+  }
+  return { ingress: direction(inputs, cluster, 'ingress'), egress: direction(inputs, cluster, 'egress'), localPods, podNames };
 }

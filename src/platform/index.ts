@@ -12,3 +12,4 @@ export {
 } from './netns.js';
 export { startNetnsBroker, type NetnsBroker } from './netns-broker.js';
 export { execInNetns } from './exec.js';
+export { startNflogReader, type NflogRecord, type NflogReader, type NflogReaderOptions } from './nflog.js';
