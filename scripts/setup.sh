@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Tools knit runs (iproute2, iptables, nftables, conntrack, busybox, curl, nginx, util-linux for
-# nsenter/script), and what the tests and benchmarks use (dig, etcd, dnsperf, unbound).
-need=(iproute2 iptables nftables conntrack busybox curl nginx-light util-linux procps dnsutils etcd-server dnsperf unbound unzip)
+# nsenter/script, ulogd2 for the denied-connection log), and what the tests and benchmarks use (dig, etcd, dnsperf, unbound).
+need=(iproute2 iptables nftables conntrack busybox curl nginx-light util-linux procps ulogd2 ulogd2-json dnsutils etcd-server dnsperf unbound unzip)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -49,6 +49,17 @@ export function loadKubeconfig(path: string, context?: string): ClientConfig {
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/**
+ * A node component's configuration: its pod's service account, against `master` when given (as
+ * kubeadm's kube-proxy reaches the API server by its kubeconfig, since it programs the
+ * `kubernetes` Service itself), else in-cluster.
+ */
+export function componentConfig(master: string | undefined, userAgent: string, env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  if (!master) return { ...inClusterConfig(env), userAgent };
+  const dir = env.KNIT_SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR;
+  return { server: master, caPem: readFileSync(`${dir}/ca.crt`, 'utf8'), tokenFile: `${dir}/token`, userAgent };
+}
+
 /** The configuration in-cluster software uses: the `kubernetes` Service and the pod's service account. */
 export function inClusterConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const host = env.KUBERNETES_SERVICE_HOST;

@@ -13,7 +13,7 @@ test('missing tools become their Debian packages, each package once; nginx is op
   assert.deepEqual(missingPackages(allBut('nginx')), { required: [], optional: ['nginx-light'] });
   assert.deepEqual(missingPackages(() => false), {
     required: ['iproute2', 'iptables', 'nftables', 'conntrack', 'busybox', 'curl', 'util-linux'],
-    optional: ['nginx-light'],
+    optional: ['nginx-light', 'ulogd2', 'ulogd2-json'],
   });
   // Any of a tool's usual places will do.
   assert.deepEqual(missingPackages((p) => p !== '/usr/sbin/ip'), { required: [], optional: [] });
@@ -24,6 +24,8 @@ test('nothing missing: nothing to do; only nginx missing: a note, never a refusa
   const nginx = planSystemNeeds({ required: [], optional: ['nginx-light'] }, { debianLike: false, root: true });
   assert.equal(nginx.action, 'none');
   assert.match(nginx.action === 'none' ? nginx.note ?? '' : '', /nginx is not installed: pods of the nginx image answer with a built-in server/);
+  const ulogd = planSystemNeeds({ required: [], optional: ['ulogd2', 'ulogd2-json'] }, { debianLike: true, root: false });
+  assert.deepEqual(ulogd, { action: 'none', note: 'ulogd2 (with ulogd2-json) is not installed: NetworkPolicy is enforced, but denied connections are not logged' });
 });
 
 test('as root on Debian or Ubuntu the missing packages are installed, nginx along, saying so', () => {

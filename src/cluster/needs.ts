@@ -12,9 +12,12 @@ export interface SystemNeed {
   paths: string[];
   /** The Debian package that has it. */
   pkg: string;
-  /** knit runs without it (a built-in stand-in takes its place). */
-  optional?: boolean;
+  /** knit runs without it, and this is what the user misses. */
+  optional?: string;
 }
+
+const NGINX_NOTE = 'nginx is not installed: pods of the nginx image answer with a built-in server giving nginx\'s welcome page';
+const ULOGD_NOTE = 'ulogd2 (with ulogd2-json) is not installed: NetworkPolicy is enforced, but denied connections are not logged';
 
 /** Each tool knit runs. */
 export const SYSTEM_NEEDS: SystemNeed[] = [
@@ -27,7 +30,10 @@ export const SYSTEM_NEEDS: SystemNeed[] = [
   { tool: 'curl', paths: ['/usr/bin/curl'], pkg: 'curl' },
   { tool: 'nsenter', paths: ['/usr/bin/nsenter'], pkg: 'util-linux' },
   { tool: 'script', paths: ['/usr/bin/script'], pkg: 'util-linux' },
-  { tool: 'nginx', paths: ['/usr/sbin/nginx'], pkg: 'nginx-light', optional: true },
+  { tool: 'nginx', paths: ['/usr/sbin/nginx'], pkg: 'nginx-light', optional: NGINX_NOTE },
+  // The policy component's reader of denied packets (NFLOG).
+  { tool: 'ulogd', paths: ['/usr/sbin/ulogd'], pkg: 'ulogd2', optional: ULOGD_NOTE },
+  { tool: 'ulogd JSON output', paths: ['/usr/lib/x86_64-linux-gnu/ulogd/ulogd_output_JSON.so', '/usr/lib/aarch64-linux-gnu/ulogd/ulogd_output_JSON.so'], pkg: 'ulogd2-json', optional: ULOGD_NOTE },
 ];
 
 /** The packages whose tools are missing, required and optional apart. */
@@ -48,13 +54,12 @@ export type NeedsPlan =
   | { action: 'install'; packages: string[]; announce: string; command: string }
   | { action: 'refuse'; message: string };
 
-const NGINX_NOTE = 'nginx is not installed: pods of the nginx image answer with a built-in server giving nginx\'s welcome page';
-
 export function planSystemNeeds(missing: { required: string[]; optional: string[] }, o: { debianLike: boolean; root: boolean }): NeedsPlan {
   const canInstall = o.debianLike && o.root;
   if (missing.required.length === 0) {
     if (missing.optional.length === 0) return { action: 'none' };
-    return { action: 'none', note: NGINX_NOTE };
+    const notes = new Set(SYSTEM_NEEDS.filter((n) => n.optional && missing.optional.includes(n.pkg)).map((n) => n.optional!));
+    return { action: 'none', note: [...notes].join('; ') };
   }
   // Optional packages come along when apt-get runs anyway.
   const packages = canInstall ? [...missing.required, ...missing.optional] : missing.required;

@@ -1,6 +1,7 @@
 // The cluster's own workloads, as kubeadm installs them: kube-proxy (a hostNetwork DaemonSet
-// configured by the ConfigMap kube-system/kube-proxy) and cluster DNS (the Deployment coredns
-// behind the Service kube-dns at 10.96.0.10, configured by the ConfigMap kube-system/coredns).
+// configured by the ConfigMap kube-system/kube-proxy), cluster DNS (the Deployment coredns
+// behind the Service kube-dns at 10.96.0.10, configured by the ConfigMap kube-system/coredns), and
+// NetworkPolicy enforcement (the hostNetwork DaemonSet kube-network-policies, as kind runs it).
 
 import { isApiError } from '../kube/errors.js';
 import type { KubeObject } from '../kube/types.js';
@@ -10,6 +11,7 @@ import type { ClusterConfig } from './config.js';
 
 export const KUBE_PROXY_IMAGE = 'registry.k8s.io/kube-proxy:v1.32.0';
 export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.11.3';
+export const NETWORK_POLICY_IMAGE = 'registry.k8s.io/networking/kube-network-policies:v1.1.1';
 
 /**
  * The KubeProxyConfiguration kubeadm writes, with knit's cluster CIDR and mode ("" = iptables),
@@ -97,6 +99,7 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: Res
   return [
     { ref: R.serviceaccounts, obj: { metadata: { name: 'kube-proxy', namespace: ns } } },
     { ref: R.serviceaccounts, obj: { metadata: { name: 'coredns', namespace: ns } } },
+    { ref: R.serviceaccounts, obj: { metadata: { name: 'kube-network-policies', namespace: ns } } },
     {
       ref: R.configmaps,
       obj: {
@@ -134,6 +137,38 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: Res
                 imagePullPolicy: 'IfNotPresent',
                 command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)', `--master=${apiServer}`],
                 env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }],
+                securityContext: { privileged: true },
+              }],
+            },
+          },
+        },
+      },
+    },
+    {
+      ref: R.daemonsets,
+      obj: {
+        metadata: { name: 'kube-network-policies', namespace: ns, labels: { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' } },
+        spec: {
+          selector: { matchLabels: { app: 'kube-network-policies' } },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+          template: {
+            metadata: { labels: { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' } },
+            spec: {
+              hostNetwork: true,
+              priorityClassName: 'system-node-critical',
+              serviceAccountName: 'kube-network-policies',
+              tolerations: criticalTolerations,
+              nodeSelector: { 'kubernetes.io/os': 'linux' },
+              containers: [{
+                name: 'kube-network-policies',
+                image: NETWORK_POLICY_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                // Like kube-proxy, it reaches the API server directly, not through a Service that
+                // kube-proxy may not have programmed yet.
+                command: ['/bin/kube-network-policies', '--hostname-override=$(NODE_NAME)', `--master=${apiServer}`],
+                env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }],
+                ports: [{ name: 'metrics', containerPort: 9080, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 9080, scheme: 'HTTP' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 },
                 securityContext: { privileged: true },
               }],
             },

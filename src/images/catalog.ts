@@ -122,6 +122,14 @@ export const IMAGES: ImageDef[] = [
     programs: { '/usr/local/bin/kube-proxy': component('proxy/main') },
   },
   {
+    // sig-network's NetworkPolicy enforcer, as kind runs it: here knit's policy component.
+    name: 'kube-network-policies',
+    repositories: registries('networking/kube-network-policies', ['registry.k8s.io']),
+    entrypoint: ['/bin/kube-network-policies'],
+    cmd: [],
+    programs: { '/bin/kube-network-policies': component('netpol/main') },
+  },
+  {
     name: 'coredns',
     repositories: [...registries('coredns/coredns', ['registry.k8s.io', 'k8s.gcr.io']), 'k8s.gcr.io/coredns', 'docker.io/coredns/coredns'],
     entrypoint: ['/coredns'],

@@ -131,6 +131,34 @@ test('agnhost serve-hostname over HTTP, and raw TCP and UDP with --http=false', 
   await stop(s2.child, 'SIGKILL');
 });
 
+test('agnhost porter serves each SERVE_*_PORT_n; agnhost connect probes TCP and UDP as upstream\'s NetworkPolicy tests do', async () => {
+  const server = resolved('registry.k8s.io/e2e-test-images/agnhost:2.53', { args: ['porter'] });
+  const s = start(server.argv, { ...server.env, SERVE_PORT_80: 'foo', SERVE_UDP_PORT_81: 'foo' });
+  assert.equal(await curl('http://127.0.0.1:80/anything'), 'foo');
+  assert.equal(await udp(81, 'hostname'), 'foo');
+  const connect = async (...args: string[]) => {
+    const r = resolved('registry.k8s.io/e2e-test-images/agnhost:2.53', { args: ['connect', ...args] });
+    try {
+      await inNs('env', ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`), ...r.argv);
+      return 'ok';
+    } catch (err) {
+      return `exit ${(err as { code: number }).code}: ${(err as { stderr: string }).stderr.trim()}`;
+    }
+  };
+  // Flags after the address, as the e2e tests write them.
+  assert.equal(await connect('127.0.0.1:80', '--timeout=1s', '--protocol=tcp'), 'ok');
+  assert.equal(await connect('127.0.0.1:81', '--timeout=1s', '--protocol=udp'), 'ok');
+  assert.equal(await connect('--timeout=1s', '127.0.0.1:82'), 'exit 1: REFUSED');
+  assert.match(await connect('127.0.0.1:82', '--timeout=1s', '--protocol=udp'), /^exit 1: REFUSED: read udp 127\.0\.0\.1:\d+->127\.0\.0\.1:82: read: connection refused$/);
+  // A datagram dropped on the way (into a link whose peer is down) goes unanswered.
+  await inNs('ip', 'link', 'add', 'void0', 'type', 'veth', 'peer', 'name', 'void1');
+  await inNs('ip', 'addr', 'add', '10.0.0.2/24', 'dev', 'void0');
+  await inNs('ip', 'link', 'set', 'void0', 'up');
+  assert.match(await connect('10.0.0.1:81', '--timeout=300ms', '--protocol=udp'), /^exit 1: TIMEOUT: read udp 10\.0\.0\.2:\d+->10\.0\.0\.1:81: i\/o timeout$/);
+  assert.equal(await connect('127.0.0.1:80', '--protocol=icmp'), 'exit 1: Unsupported protocol\nicmp');
+  await stop(s.child);
+});
+
 test('pause sleeps until signalled and exits 0', async () => {
   const r = resolved('registry.k8s.io/pause:3.10');
   const p = start(r.argv, r.env);

@@ -4,40 +4,26 @@
 // account, reads its configuration from the ConfigMap kube-system/kube-proxy (key config.conf)
 // and, when that ConfigMap changes (the mode, say), moves the node over to the new configuration.
 
-import { readFileSync } from 'node:fs';
 import type { ConfigMap, EndpointSlice, Node, Service } from '../kube/types.js';
 import { ApiClient } from '../client/client.js';
-import { inClusterConfig, SERVICE_ACCOUNT_DIR } from '../client/config.js';
+import { componentConfig } from '../client/config.js';
 import { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { type KubeProxyConfig, parseKubeProxyConfiguration } from './config.js';
 import { createProxier, resolveMode, type Proxier } from './index.js';
 import { createLogger } from '../common/klog.js';
+import { flagValue as flag } from '../common/flags.js';
 
 const log = createLogger('server.go');
 
-function flag(name: string): string | undefined {
-  for (let i = 2; i < process.argv.length; i++) {
-    const a = process.argv[i];
-    if (a === `--${name}`) return process.argv[i + 1];
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return undefined;
-}
 
 const configOf = (cm: ConfigMap | undefined): KubeProxyConfig => parseKubeProxyConfiguration(cm?.data?.['config.conf']);
 
-function client(): ApiClient {
-  const master = flag('master');
-  if (!master) return new ApiClient({ ...inClusterConfig(), userAgent: 'kube-proxy/v1.32.0 (knit)' });
-  const dir = process.env.KNIT_SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR;
-  return new ApiClient({ server: master, caPem: readFileSync(`${dir}/ca.crt`, 'utf8'), tokenFile: `${dir}/token`, userAgent: 'kube-proxy/v1.32.0 (knit)' });
-}
 
 async function main(): Promise<void> {
   const nodeName = flag('hostname-override') ?? process.env.NODE_NAME;
   if (!nodeName) throw new Error('--hostname-override is required');
-  const api = client();
+  const api = new ApiClient(componentConfig(flag('master'), 'kube-proxy/v1.32.0 (knit)'));
   const configMaps = new Informer<ConfigMap>(api, R.configmaps, { namespace: 'kube-system', fieldSelector: 'metadata.name=kube-proxy' });
   const nodes = new Informer<Node>(api, R.nodes, { fieldSelector: `metadata.name=${nodeName}` });
   const services = new Informer<Service>(api, R.services);

@@ -1,21 +1,25 @@
 // agnhost (registry.k8s.io/e2e-test-images/agnhost:2.x): the Kubernetes e2e test helper, with the
-// subcommands knit's users meet: netexec, serve-hostname, pause, liveness, connect, dns-suffix,
-// dns-server-list, etc-hosts.
+// subcommands knit's users meet: netexec, serve-hostname, porter, pause, liveness, connect,
+// dns-suffix, dns-server-list, etc-hosts.
 
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createConnection, createServer as createTcpServer, isIP } from 'node:net';
-import { lookup } from 'node:dns/promises';
+import { createServer as createTcpServer } from 'node:net';
 import { FlagError, bindUdp, goAddr, goFatal, goLog, parseFlags, podHostname } from './common.js';
-import { formatGoDuration, tryParseGoDuration } from '../../common/go-duration.js';
+import { formatGoDuration } from '../../common/go-duration.js';
+import { connect, type ConnectFlags } from './agnhost-connect.js';
 import { netexec } from './agnhost-netexec.js';
+import { porter } from './agnhost-porter.js';
 
 type Flags = Parameters<typeof parseFlags>[1];
 
-/** cobra's flag parsing: an unknown flag is an error printed as "Error: unknown flag: --x". */
+/**
+ * cobra's flag parsing: flags may come before or after the arguments; an unknown flag is an error
+ * printed as "Error: unknown flag: --x".
+ */
 function flagsOf(argv: string[], spec: Flags) {
   try {
-    return parseFlags(argv, spec);
+    return parseFlags(argv, spec, { interspersed: true });
   } catch (err) {
     if (!(err instanceof FlagError)) throw err;
     const name = /-(\S+)$/.exec(err.message)?.[1] ?? '';
@@ -89,31 +93,6 @@ function liveness(): void {
   }).on('error', (err) => goFatal(err.message)).listen(8080);
 }
 
-async function connect(argv: string[]): Promise<void> {
-  const { flags, args } = flagsOf(argv, { timeout: { kind: 'string', default: '0s' }, protocol: { kind: 'string', default: 'tcp' } });
-  const die = (msg: string) => { process.stderr.write(`${msg}\n`); process.exit(1); };
-  if (args.length !== 1) die(`Error: accepts 1 arg(s), received ${args.length}`);
-  const timeoutMs = tryParseGoDuration(flags.timeout as string) ?? 0;
-  const dest = args[0];
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(dest);
-  if (!m) die(`UNKNOWN: address ${dest}: missing port in address`);
-  if (flags.protocol !== 'tcp' && flags.protocol !== '') die(`Unsupported protocol\n${flags.protocol}`);
-  const host = m![1] ?? m![2];
-  let ip = host;
-  if (!isIP(host)) {
-    try { ip = (await lookup(host)).address; } catch { die(`DNS: lookup ${host}: no such host`); }
-  }
-  const conn = createConnection({ host: ip, port: Number(m![3]) });
-  const timer = timeoutMs > 0 ? setTimeout(() => { conn.destroy(); die('TIMEOUT'); }, timeoutMs) : undefined;
-  conn.on('connect', () => { clearTimeout(timer); conn.end(); process.exit(0); });
-  conn.on('error', (err: NodeJS.ErrnoException) => {
-    clearTimeout(timer);
-    if (err.code === 'ECONNREFUSED') die('REFUSED');
-    if (err.code === 'ETIMEDOUT') die('TIMEOUT');
-    die(`OTHER: dial tcp ${dest}: ${err.message}`);
-  });
-}
-
 function resolvConfField(field: 'search' | 'nameserver'): string[] {
   const lines = readFileSync('/etc/resolv.conf', 'utf8').split('\n').map((l) => l.trim().split(/\s+/));
   if (field === 'search') return lines.filter((f) => f[0] === 'search').flatMap((f) => f.slice(1));
@@ -130,12 +109,21 @@ async function main(argv: string[]): Promise<void> {
     case 'serve-hostname': return serveHostname(rest);
     case 'pause': return pause();
     case 'liveness': return liveness();
-    case 'connect': return connect(rest);
+    case 'connect': {
+      const { flags, args } = flagsOf(rest, {
+        timeout: { kind: 'string', default: '0s' }, protocol: { kind: 'string', default: 'tcp' },
+        'udp-data': { kind: 'string', default: 'hostname' }, 'sctp-data': { kind: 'string', default: 'hostname' },
+      });
+      return connect(flags as unknown as ConnectFlags, args);
+    }
+    case 'porter':
+      flagsOf(rest, { 'json-response': { kind: 'bool', default: false } });
+      return porter();
     case 'dns-suffix': return void process.stdout.write(`${resolvConfField('search').join(',')}\n`);
     case 'dns-server-list': return void process.stdout.write(`${resolvConfField('nameserver').join(',')}\n`);
     case 'etc-hosts': return void process.stdout.write(readFileSync('/etc/hosts', 'utf8'));
     case undefined:
-      process.stdout.write('Usage:\n  app [command]\n\nAvailable Commands:\n  connect, dns-server-list, dns-suffix, etc-hosts, liveness, netexec, pause, serve-hostname\n');
+      process.stdout.write('Usage:\n  app [command]\n\nAvailable Commands:\n  connect, dns-server-list, dns-suffix, etc-hosts, liveness, netexec, pause, porter, serve-hostname\n');
       return;
     default:
       process.stderr.write(`Error: unknown command ${JSON.stringify(command)} for "app"\nRun 'app --help' for usage.\n`);

@@ -11,15 +11,22 @@ export class FlagError extends Error {}
 
 /**
  * Parses `-name value`, `-name=value`, `--name value`, `--name=value` and bare booleans, stopping at
- * the first non-flag or `--`. Unknown flags and bad values throw FlagError with Go's wording.
+ * the first non-flag (or, interspersed, reading flags after arguments too) or `--`. Unknown flags
+ * and bad values throw FlagError with Go's wording.
  */
-export function parseFlags(argv: string[], spec: Record<string, { kind: FlagKind; default: string | number | boolean }>): { flags: FlagValues; args: string[] } {
+export function parseFlags(argv: string[], spec: Record<string, { kind: FlagKind; default: string | number | boolean }>, opts: { interspersed?: boolean } = {}): { flags: FlagValues; args: string[] } {
   const flags: FlagValues = Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, v.default]));
+  const args: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') { i++; break; }
-    if (!arg.startsWith('-') || arg === '-') break;
+    if (!arg.startsWith('-') || arg === '-') {
+      // Go's flag package stops at the first argument; cobra's (pflag) reads flags after it too.
+      if (!opts.interspersed) break;
+      args.push(arg);
+      continue;
+    }
     const body = arg.replace(/^--?/, '');
     const eq = body.indexOf('=');
     const name = eq >= 0 ? body.slice(0, eq) : body;
@@ -40,7 +47,7 @@ export function parseFlags(argv: string[], spec: Record<string, { kind: FlagKind
       flags[name] = value;
     }
   }
-  return { flags, args: argv.slice(i) };
+  return { flags, args: [...args, ...argv.slice(i)] };
 }
 
 function pad(n: number, width = 2): string {

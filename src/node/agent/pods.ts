@@ -4,6 +4,7 @@
 // still running adopted and the ones gone from the API removed.
 
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { isApiError } from '../../kube/errors.js';
 import type { ConfigMap, KubeObject, Pod, PodStatus, Secret, Service } from '../../kube/types.js';
@@ -27,10 +28,35 @@ export interface PodManagerOptions {
   caPem: string;
   /** The node's resolv.conf (kubelet --resolv-conf). */
   resolvConf: string;
+  /**
+   * Where the node's NetworkPolicy component says whether it holds the rules for a pod's address
+   * (GET ?uid=&ip=&timeout=): asked before a pod's containers start. Default POLICY_READY_URL.
+   */
+  policyReadyURL?: string;
   log: (line: string) => void;
 }
 
 const TOKEN_SECONDS = 3607;
+/** The policy component (kube-network-policies, hostNetwork) listens on the node's port 9080. */
+export const POLICY_READY_URL = 'http://127.0.0.1:9080/pod-ready';
+const POLICY_WAIT = '5s';
+
+/**
+ * Asks the node's policy component to say when its rules hold the pod at `ip`: 'ready', 'timeout'
+ * when it did not within the wait, 'absent' when no component answers on this node.
+ */
+function policyReady(url: string, uid: string, ip: string): Promise<'ready' | 'timeout' | 'absent'> {
+  const target = new URL(url);
+  target.search = new URLSearchParams({ uid, ip, timeout: POLICY_WAIT }).toString();
+  return new Promise((resolve) => {
+    const req = httpGet(target, { timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? 'ready' : 'timeout');
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? 'absent' : 'timeout'));
+  });
+}
 const SA_ENV = 'KNIT_SERVICE_ACCOUNT_DIR';
 
 /** Merge-patch status: everything the runtime reports, conditions and container statuses whole. */
@@ -217,12 +243,31 @@ export class PodManager {
       } else {
         const added = await this.cni.addPod({ podNetns: podNetns(this.o.cluster, uid), podUID: uid });
         net = { podIPs: [added.ip], netns: added.podNetns };
+        await this.awaitPolicy(pod, added.ip);
       }
       this.nets.set(uid, net);
     }
     const saDir = await this.ensureServiceAccount(pod);
     this.runtime.syncPod(this.withServiceAccount(pod, saDir), { podIPs: net.podIPs, hostIPs: [this.o.nodeIP], netns: net.netns });
     await this.writeStatus(pod);
+  }
+
+  /**
+   * A pod created into an isolated namespace is isolated before its containers start: the pod's
+   * address goes to the API (where the policy component learns it, as any controller does), and
+   * the node's policy component is asked to say when its rules hold it.
+   */
+  private async awaitPolicy(pod: Pod, ip: string): Promise<void> {
+    try {
+      await this.client.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, { status: { podIP: ip, podIPs: [{ ip }] } }, 'merge', 'status');
+    } catch (err) {
+      if (isApiError(err, 'NotFound')) return;
+      throw err;
+    }
+    const answer = await policyReady(this.o.policyReadyURL ?? POLICY_READY_URL, pod.metadata.uid!, ip);
+    if (answer === 'timeout') {
+      this.recorder.event(pod, 'Warning', 'NetworkPolicyNotConfirmed', `The node's network policy component did not confirm its rules for ${ip} within ${POLICY_WAIT}; starting the containers anyway`);
+    }
   }
 
   private async writeStatus(pod: Pod): Promise<void> {
