@@ -46,8 +46,14 @@ export function goQuote(s: string): string {
   return JSON.stringify(s).replace(/\\u007f/g, '\\x7f');
 }
 
+/** A slice of strings Go prints with its element type's name: []networking.PolicyType{"Ingress"}. */
+export class GoStringSlice {
+  constructor(readonly elementType: string, readonly items: string[]) {}
+}
+
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  if (value instanceof GoStringSlice) return `[]${value.elementType}{${value.items.map(goQuote).join(', ')}}`;
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {

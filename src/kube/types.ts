@@ -497,6 +497,12 @@ export interface NetworkPolicyPort {
   endPort?: number;
 }
 
+/**
+ * knit's annotation on a NetworkPolicy: "audit" logs what the policy would deny and denies
+ * nothing; "enforce" (or none) enforces it.
+ */
+export const NETWORK_POLICY_MODE_ANNOTATION = 'policy.knit.dev/mode';
+
 export interface NetworkPolicy extends KubeObject {
   spec: {
     podSelector: LabelSelector;

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatIPv4 } from '../common/ipv4.js';
 import { formatAddresses, formatPorts } from './intervals.js';
-import { computeNodePolicy, MODE_ANNOTATION, type Allowance, type PolicyInputs } from './model.js';
+import { NETWORK_POLICY_MODE_ANNOTATION as MODE_ANNOTATION } from '../kube/types.js';
+import { computeNodePolicy, type Allowance, type PolicyInputs } from './model.js';
 import { namespace, pod, policy } from './testing.js';
 
 const web = [{ name: 'http', port: 8080 }];

@@ -9,13 +9,11 @@
 import { createHash } from 'node:crypto';
 import { parseIPv4 } from '../common/ipv4.js';
 import { labelSelectorFromSpec, type LabelSelectorMatcher } from '../kube/selectors.js';
-import type { Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../kube/types.js';
+import { NETWORK_POLICY_MODE_ANNOTATION, type Namespace, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type Pod } from '../kube/types.js';
 import { ALL_ADDRESSES, ALL_PORTS, cidrInterval, normalizeBoxes, point, subtractIntervals, unionIntervals, type Box, type Interval, type Protocol } from './intervals.js';
 
 export type Direction = 'ingress' | 'egress';
 
-/** The annotation that puts a policy in audit mode: it logs what it would deny and denies nothing. */
-export const MODE_ANNOTATION = 'policy.knit.dev/mode';
 
 export interface PolicyInputs {
   nodeName: string;
@@ -101,7 +99,7 @@ export function policyKey(p: NetworkPolicy): string {
 }
 
 export function isAudit(p: NetworkPolicy): boolean {
-  return p.metadata.annotations?.[MODE_ANNOTATION] === 'audit';
+  return p.metadata.annotations?.[NETWORK_POLICY_MODE_ANNOTATION] === 'audit';
 }
 
 /** The address NetworkPolicy sees for a pod: running (not finished), pod network, an IP assigned. */

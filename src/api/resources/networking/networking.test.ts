@@ -77,7 +77,31 @@ describe('NetworkPolicy', () => {
     ['protocols', { podSelector: {}, ingress: [{ ports: [{ port: 80, protocol: 'ICMP' }] }] },
       'spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"'],
     ['policy types', { podSelector: {}, policyTypes: ['Both'] }, 'spec.policyTypes[0]: Unsupported value: "Both": supported values: "Ingress", "Egress"'],
+    ['at most two policy types', { podSelector: {}, policyTypes: ['Ingress', 'Egress', 'Ingress'] },
+      'spec.policyTypes: Invalid value: []networking.PolicyType{"Ingress", "Egress", "Ingress"}: may not specify more than two policyTypes'],
+    ['port 0', { podSelector: {}, ingress: [{ ports: [{ port: 0 }] }] }, 'spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive'],
+    ['port over 65535', { podSelector: {}, ingress: [{ ports: [{ port: 70000 }] }] }, 'spec.ingress[0].ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive'],
+    ['endPort without port', { podSelector: {}, egress: [{ ports: [{ endPort: 20000 }] }] },
+      'spec.egress[0].ports[0].endPort: Invalid value: 20000: may not be specified when `port` is not specified'],
+    ['endPort with a named port', { podSelector: {}, egress: [{ ports: [{ port: 'serve-80', endPort: 20000 }] }] },
+      'spec.egress[0].ports[0].endPort: Invalid value: 20000: may not be specified when `port` is non-numeric'],
+    ['endPort over 65535', { podSelector: {}, egress: [{ ports: [{ port: 80, endPort: 70000 }] }] },
+      'spec.egress[0].ports[0].endPort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
+    ['a number written as a string is a name', { podSelector: {}, ingress: [{ ports: [{ port: '80' }] }] },
+      'spec.ingress[0].ports[0].port: Invalid value: "80": must contain at least one letter (a-z)'],
+    ['an invalid CIDR', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/33' } }] }] },
+      'spec.ingress[0].from[0].ipBlock.cidr: Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'],
+    ['an except equal to its cidr', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/24', except: ['10.0.0.0/24'] } }] }] },
+      'spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "10.0.0.0/24": must be a strict subset of `cidr`'],
   ];
+  it('accepts a CIDR with host bits set and an except inside it, as upstream does by default', async () => {
+    const p = await createObject(def, np({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.1/24', except: ['10.0.0.0/25'] } }] }] }));
+    assert.equal(p.spec.ingress[0].from[0].ipBlock.cidr, '10.0.0.1/24');
+  });
+  it('an empty egress list isolates nothing for egress unless policyTypes says so', async () => {
+    const p = await createObject(def, np({ podSelector: {}, egress: [] }));
+    assert.deepEqual(p.spec.policyTypes, ['Ingress']);
+  });
   for (const [name, spec, want] of cases) {
     it(name, async () => assert.equal(await createError(def, np(spec)), `NetworkPolicy.networking.k8s.io "x" is invalid: ${want}`));
   }

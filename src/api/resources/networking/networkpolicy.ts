@@ -1,9 +1,9 @@
 // networking.k8s.io/v1 NetworkPolicy (pkg/apis/networking/validation ValidateNetworkPolicy*,
 // networking/v1 defaults).
 
-import { forbidden, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
+import { forbidden, GoStringSlice, invalid, notSupported, required, type FieldError } from '../../../kube/errors.js';
 import type { ResourceDef } from '../../resource.js';
-import type { KubeObject } from '../../../kube/types.js';
+import { NETWORK_POLICY_MODE_ANNOTATION, type KubeObject } from '../../../kube/types.js';
 import { child, index } from '../../validation/fieldpath.js';
 import { cidrContains, isValidCIDR, parseCIDR } from '../../validation/ip.js';
 import { isValidPortName, isValidPortNum, SUPPORTED_PROTOCOLS } from '../../validation/ports.js';
@@ -76,7 +76,7 @@ export function validateNetworkPolicySpec(o: KubeObject): FieldError[] {
     });
   }
   const types = list(spec.policyTypes);
-  if (types.length > 2) return [...errs, invalid('spec.policyTypes', types, 'may not specify more than two policyTypes')];
+  if (types.length > 2) return [...errs, invalid('spec.policyTypes', new GoStringSlice('networking.PolicyType', types.map(str)), 'may not specify more than two policyTypes')];
   types.forEach((t, i) => {
     if (t !== 'Ingress' && t !== 'Egress') errs.push(notSupported(index('spec.policyTypes', i), t, ['Ingress', 'Egress']));
   });
@@ -107,5 +107,10 @@ export function networkPolicyResource(): ResourceDef {
     },
     validate: validateNetworkPolicySpec,
     validateUpdate: (o) => validateNetworkPolicySpec(o),
+    warnings(o) {
+      const mode = o.metadata.annotations?.[NETWORK_POLICY_MODE_ANNOTATION];
+      if (mode === undefined || mode === 'audit' || mode === 'enforce') return [];
+      return [`metadata.annotations[${NETWORK_POLICY_MODE_ANNOTATION}]: unknown mode ${JSON.stringify(mode)}: the policy is enforced; use "audit" to log what it would deny without denying it`];
+    },
   };
 }
