@@ -1,7 +1,7 @@
 // kube-proxy at scale, both modes: for 100, 1,000 and 10,000 Services (one endpoint each) in a
 // network namespace this benchmark builds and removes, it measures
-//   - a full sync (every rule written),
-//   - a sync after one Service's endpoints change,
+//   - a full sync (every rule written, by a fresh kube-proxy on a namespace without its rules),
+//   - a sync after one Service's endpoints change (both the median of SYNC_SAMPLES runs),
 //   - the first-packet latency (TCP connect) to the last Service, as a ratio to the latency of a
 //     connect straight to the pod IP measured in the same run before any rule is installed;
 //   - the same ratio for a connect straight to the pod IP with the rules installed (in iptables
@@ -16,6 +16,8 @@ import { NODE_IP, type Probe, TCP_PORT, type Topology, buildTopology } from '../
 
 const NODE = 'kpt-bench-node';
 const CONNECTS = 300;
+/** Runs per sync figure; the median is printed. */
+const SYNC_SAMPLES = 5;
 
 const clusterIP = (i: number): string => `10.${96 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 const name = (i: number): string => `svc-${String(i).padStart(5, '0')}`;
@@ -48,9 +50,17 @@ interface Row {
   podConnectUs: number;
 }
 
-async function measure(topo: Topology, mode: ProxyMode, count: number): Promise<Row> {
+interface SyncTimes {
+  fullSyncMs: number;
+  oneChangeMs: number;
+  /** Connect medians with the rules installed; measured when asked. */
+  serviceConnectUs?: number;
+  podConnectUs?: number;
+}
+
+/** A fresh kube-proxy with count Services: its first (full) sync, then a sync after one Service's endpoints change. */
+async function syncOnce(topo: Topology, mode: ProxyMode, count: number, connects: boolean): Promise<SyncTimes> {
   const podIP = topo.pods[0].ip;
-  const baselineUs = await connectMedian(topo.client, podIP, TCP_PORT);
   let proxier: Proxier | undefined;
   try {
     proxier = await createProxier({
@@ -68,20 +78,37 @@ async function measure(topo: Topology, mode: ProxyMode, count: number): Promise<
     const changed = Math.ceil(count / 2);
     p.onEndpointSliceUpdate(makeSlice('bench', name(changed), 'a', [ep(podIP, NODE), ep('10.244.1.250', 'elsewhere')], [{ port: TCP_PORT }]));
     const oneChangeMs = await timed(() => p.sync());
+    if (!connects) return { fullSyncMs, oneChangeMs };
 
     const serviceConnectUs = await connectMedian(topo.client, clusterIP(count), 80);
     const podConnectUs = await connectMedian(topo.client, podIP, TCP_PORT);
-    return { mode, services: count, fullSyncMs, oneChangeMs, baselineUs, serviceConnectUs, podConnectUs };
+    return { fullSyncMs, oneChangeMs, serviceConnectUs, podConnectUs };
   } finally {
     await proxier?.stop();
     await cleanupProxyRules(mode, createKernel(topo.nodeNs));
   }
 }
 
+async function measure(topo: Topology, mode: ProxyMode, count: number): Promise<Row> {
+  const baselineUs = await connectMedian(topo.client, topo.pods[0].ip, TCP_PORT);
+  const runs: SyncTimes[] = [];
+  // The connects once, in the last run: each is already the median of CONNECTS connections.
+  for (let i = 0; i < SYNC_SAMPLES; i++) runs.push(await syncOnce(topo, mode, count, i === SYNC_SAMPLES - 1));
+  const last = runs[runs.length - 1];
+  return {
+    mode, services: count, baselineUs,
+    fullSyncMs: median(runs.map((r) => r.fullSyncMs)),
+    oneChangeMs: median(runs.map((r) => r.oneChangeMs)),
+    serviceConnectUs: last.serviceConnectUs!,
+    podConnectUs: last.podConnectUs!,
+  };
+}
+
 async function main(): Promise<void> {
   const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
   const topo = await buildTopology('kpt-bench', 1);
   try {
+    console.log(`sync times: median of ${SYNC_SAMPLES} runs each; connects: median of ${CONNECTS} each`);
     console.log('mode      services  full sync  one-Service sync  reference connect  last Service / reference  pod IP with rules / reference');
     for (const count of counts.length ? counts : [100, 1000, 10000]) {
       for (const mode of ['iptables', 'nftables'] as const) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The test command: lint, type-check and build, then unit tests, then whole-cluster tests.
-// Prints one closing line "N passed, N failed" over every suite it ran.
+// Prints one closing line "N passed, N failed, N skipped, N todo, N cancelled" over every suite
+// it ran, and fails when any test failed, was skipped, todo or cancelled (a skipped test hides
+// whatever it would have found; a cancelled one ran out of time).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,30 +33,43 @@ const step = (name) => process.stdout.write(`\n== ${name}\n`);
 step('lint');
 if (run('npx', ['eslint', '.']) !== 0) { console.log('lint failed'); process.exit(1); }
 step('type-check and build');
+// From an empty dist/: a test deleted from the sources must not keep running from an old build.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) { console.log('type-check failed'); process.exit(1); }
 
 const tapDir = mkdtempSync(join(tmpdir(), 'knit-test-'));
-let passed = 0, failed = 0, code = 0;
+const counts = { passed: 0, failed: 0, skipped: 0, todo: 0, cancelled: 0 };
+let code = 0;
+
+// A test that hangs fails after this long instead of stalling the run. Node 20 applies the
+// timeout to each test file as a whole too (before/after hooks included), so it covers the
+// longest file: the whole-cluster files take up to about 2.5 minutes each.
+const TEST_TIMEOUT_MS = 10 * 60_000;
 
 function suite(name, files, concurrency) {
   if (files.length === 0) return;
   step(`${name} (${files.length} files)`);
   const tap = join(tapDir, `${name}.tap`);
   const status = run(process.execPath, [
-    '--test', `--test-concurrency=${concurrency}`,
+    '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
   ]);
   const text = readFileSync(tap, 'utf8');
-  const pass = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0);
-  const fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0);
-  passed += pass; failed += fail;
+  // The summary lines node's TAP reporter closes with: "# pass N", "# skipped N", ...
+  const total = (label) => Number(new RegExp(`^# ${label} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  counts.passed += total('pass');
+  counts.failed += total('fail');
+  counts.skipped += total('skipped');
+  counts.todo += total('todo');
+  counts.cancelled += total('cancelled');
   if (status !== 0) code = 1;
 }
 
 suite('unit', find(join(root, 'dist/src'), '.test.js'), 2);
 if (!args.has('--unit')) suite('e2e', find(join(root, 'dist/test'), '.test.js'), 1);
 rmSync(tapDir, { recursive: true, force: true });
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(code || (failed > 0 ? 1 : 0));
+console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.todo} todo, ${counts.cancelled} cancelled`);
+const incomplete = counts.failed + counts.skipped + counts.todo + counts.cancelled;
+process.exit(code || (incomplete > 0 ? 1 : 0));

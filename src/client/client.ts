@@ -47,6 +47,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** Aborting it ends the request (the promise rejects). */
+  signal?: AbortSignal;
 }
 
 function queryString(q: RequestOptions['query']): string {
@@ -94,7 +96,7 @@ export class ApiClient {
       headers['Content-Length'] = String(payload.length);
     }
     const req = httpsRequest({
-      host: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port || 443, method, path: path + queryString(o.query), headers, agent: this.agent,
+      host: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port || 443, method, path: path + queryString(o.query), headers, agent: this.agent, signal: o.signal,
       servername: /^[\d.]+$|:/.test(this.url.hostname) ? undefined : this.url.hostname,
     }, onResponse);
     req.on('error', onError);
@@ -137,8 +139,8 @@ export class ApiClient {
     return this.request<T>('GET', pathOf(ref, namespace, name, subresource));
   }
 
-  list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace?: string, o: ListOptions = {}): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>('GET', pathOf(ref, namespace), { query: { ...o } });
+  list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace?: string, o: ListOptions = {}, signal?: AbortSignal): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', pathOf(ref, namespace), { query: { ...o }, signal });
   }
 
   create<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: KubeObject, subresource?: string): Promise<T> {

@@ -44,6 +44,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private running?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private retryResolve?: () => void;
+  private listAbort?: AbortController;
 
   constructor(private readonly client: ApiClient, readonly ref: ResourceRef, private readonly opts: InformerOptions = {}) {}
 
@@ -96,6 +97,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.listAbort?.abort();
     this.watch?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryResolve?.();
@@ -139,14 +141,22 @@ export class Informer<T extends KubeObject = KubeObject> {
     const fresh = new Map<string, T>();
     let cont: string | undefined;
     let rv = '';
-    do {
-      const page: KubeList<T> = await this.client.list<T>(this.ref, this.opts.namespace, {
-        labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: this.opts.pageSize ?? 500, continue: cont,
-      });
-      for (const item of page.items) fresh.set(keyOf(item), item);
-      cont = page.metadata.continue;
-      rv = page.metadata.resourceVersion ?? rv;
-    } while (cont && !this.stopped);
+    // stop() aborts the list in flight, so that it does not wait for a slow or silent server.
+    const abort = (this.listAbort = new AbortController());
+    try {
+      do {
+        const page: KubeList<T> = await this.client.list<T>(this.ref, this.opts.namespace, {
+          labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: this.opts.pageSize ?? 500, continue: cont,
+        }, abort.signal);
+        for (const item of page.items) fresh.set(keyOf(item), item);
+        cont = page.metadata.continue;
+        rv = page.metadata.resourceVersion ?? rv;
+      } while (cont && !this.stopped);
+    } finally {
+      this.listAbort = undefined;
+    }
+    // Stopped meanwhile: handlers hear nothing more (a partial list would look like deletes).
+    if (this.stopped) return;
     for (const [key, old] of [...this.items]) if (!fresh.has(key)) this.remove(old);
     for (const [key, obj] of fresh) {
       const old = this.items.get(key);
@@ -174,6 +184,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (needList) {
           await this.relist();
           needList = false;
+          // stop() during the list found no watch to stop: open none, or stop() would wait for its timeout.
+          if (this.stopped) break;
         }
         this.watch = this.client.watch<T>(this.ref, this.opts.namespace, {
           resourceVersion: this.resourceVersion,

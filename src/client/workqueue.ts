@@ -18,7 +18,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private idleWorkers: (() => void)[] = [];
   private stopped = false;
   private workers: Promise<void>[] = [];
@@ -37,16 +37,24 @@ export class WorkQueue {
     this.idleWorkers.shift()?.();
   }
 
-  /** Adds key after delayMs (a later, earlier addAfter for the same key wins). */
+  /**
+   * Adds key after delayMs. A key already waiting keeps the earlier of the two times, as
+   * client-go's delaying queue: a later, longer addAfter does not postpone a retry.
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
     if (delayMs <= 0) return this.add(key);
+    const at = Date.now() + delayMs;
     const existing = this.timers.get(key);
-    if (existing) clearTimeout(existing);
-    this.timers.set(key, setTimeout(() => {
+    if (existing) {
+      if (existing.at <= at) return;
+      clearTimeout(existing.timer);
+    }
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, delayMs));
+    }, delayMs);
+    this.timers.set(key, { timer, at });
   }
 
   private retry(key: string): void {
@@ -93,7 +101,7 @@ export class WorkQueue {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     for (const w of this.idleWorkers.splice(0)) w();
     await Promise.all(this.workers);

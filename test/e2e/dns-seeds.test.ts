@@ -137,20 +137,26 @@ describe('the seeds\' DNS lines', () => {
     assert.equal(r.stdout.match(/^Name:\s+backend\.default\.svc\.cluster\.local\r?$/gm)?.length, 1, r.stdout + r.stderr);
   });
 
-  // The seed's line leaves restartPolicy at Always. wget is done in milliseconds, often before
-  // kubectl attaches; then, as against a real cluster, kubectl falls back to reading the logs once,
-  // and the kubelet (as knit's agent) has restarted the container at once: a read that lands before
-  // the new run's first output finds its log empty. That race is the command's own, so the line is
-  // tried up to three times; it must print the API's answer.
-  test('kubectl run test --image=busybox --rm -it -- wget -qO- http://api:80', async () => {
-    let last = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
+  // The seed's line leaves restartPolicy at Always: the container runs again as soon as wget
+  // exits, and kubectl attaches to whichever run is there. Two races follow, upstream's too:
+  // an attach that lands after wget has printed its answer but before the run has ended (wget's
+  // exit and the terminal's teardown take some 15 to 50 ms) carries no output, and kubectl, whose
+  // attach succeeded, reads no logs; an attach that finds the run ended makes kubectl read the
+  // logs once, and a read that lands after the restart but before the new run's answer finds an
+  // empty log. (containerd replays nothing to a late attach either.) So the line is tried up to
+  // three times; each miss is written to the test's output with what kubectl printed.
+  test('kubectl run test --image=busybox --rm -it -- wget -qO- http://api:80', async (t) => {
+    const attempts = 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       const r = await c.kubectl(['run', 'test', '--image=busybox', '--rm', '-it', '--', 'wget', '-qO-', 'http://api:80'], { timeoutMs: 120_000 });
       if (/^Hello from the API\r?$/m.test(r.stdout)) return;
-      last = r.stdout + r.stderr;
+      const why = /falling back to streaming logs/.test(r.stderr)
+        ? 'the attach was refused (the run had ended) and the logs kubectl fell back to had no answer yet'
+        : 'the attach succeeded but carried no output (it landed after wget printed, before the run ended)';
+      t.diagnostic(`attempt ${attempt} of ${attempts} printed no answer: ${why}; kubectl printed ${JSON.stringify(r.stdout + r.stderr)}`);
       await waitFor('the test pod to be gone', () => c.kubectl(['get', 'pod', 'test']), (g) => /NotFound/.test(g.stderr));
     }
-    assert.fail(`three runs printed no answer; the last: ${last}`);
+    assert.fail(`${attempts} runs printed no answer (see the diagnostics above)`);
   });
 
   test('the seeds\' DNS testing steps in a shell (kubectl run -i --rm ... -- sh): nslookup backend, then wget -O- http://backend:80', async () => {

@@ -13,24 +13,9 @@ import { waitFor } from './wait.js';
 /** The prefix of every cluster the DNS tests start. */
 const DNS_TEST_PREFIX = 't13-';
 
-const START_ATTEMPTS = 3;
-
-/**
- * A 3-node cluster for a DNS test file. The node IPAM controller may give two nodes that register
- * at once the same podCIDR (a bug outside DNS, see the report of the DNS tests): pods on those
- * nodes then share IPs and DNS answers point at the wrong pod, so such a cluster is taken down
- * and another started, and the collision is written to stderr.
- */
-export async function startDnsCluster(): Promise<Cluster> {
-  for (let attempt = 1; ; attempt++) {
-    const c = await startCluster({ nodes: 3, prefix: DNS_TEST_PREFIX });
-    const nodes = await c.kubectlJson<{ items: { metadata: { name: string }; spec: { podCIDR?: string } }[] }>(['get', 'nodes']);
-    const cidrs = nodes.items.map((n) => `${n.metadata.name}=${n.spec.podCIDR}`);
-    if (new Set(nodes.items.map((n) => n.spec.podCIDR)).size === nodes.items.length) return c;
-    process.stderr.write(`# ${c.name}: nodes share a podCIDR (${cidrs.join(', ')}): node IPAM bug, starting another cluster\n`);
-    await c.down();
-    if (attempt === START_ATTEMPTS) throw new Error(`${START_ATTEMPTS} clusters in a row had nodes sharing a podCIDR (last: ${cidrs.join(', ')})`);
-  }
+/** A 3-node cluster for a DNS test file. */
+export function startDnsCluster(): Promise<Cluster> {
+  return startCluster({ nodes: 3, prefix: DNS_TEST_PREFIX });
 }
 
 export interface DigRecord {
