@@ -44,6 +44,12 @@ function tcp(c, done) {
   s.on('end', () => finish({ ok: true, data: data.trim() }));
   s.on('error', (e) => finish({ ok: false, code: e.code }));
 }
+function connect(c, done) {
+  const s = net.connect({ host: c.host, port: c.port });
+  const t = setTimeout(() => { s.destroy(); done({ ok: false, code: 'ETIMEDOUT' }); }, c.timeout);
+  s.on('connect', () => { clearTimeout(t); s.destroy(); done({ ok: true }); });
+  s.on('error', (e) => { clearTimeout(t); done({ ok: false, code: e.code }); });
+}
 function udp(c, done) {
   const u = dgram.createSocket('udp4');
   const t = setTimeout(() => finish({ ok: false, code: 'ETIMEDOUT' }), c.timeout);
@@ -63,7 +69,7 @@ function connectTimes(c, done) {
   };
   next();
 }
-const ops = { tcp, udp, connectTimes };
+const ops = { tcp, connect, udp, connectTimes };
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const c = JSON.parse(line);
   let sent = false;
@@ -136,6 +142,11 @@ export class Probe {
   /** Connects and reads the whole answer. */
   tcp(host: string, port: number, timeout = 3000): Promise<ProbeResult> {
     return this.ask({ op: 'tcp', host, port, timeout });
+  }
+
+  /** Connects and closes at once (agnhost connect's test: the server need not say anything). */
+  connect(host: string, port: number, timeout = 3000): Promise<ProbeResult> {
+    return this.ask({ op: 'connect', host, port, timeout });
   }
 
   /** Sends one datagram (from srcPort when given) and waits for one answer. */
