@@ -2,14 +2,14 @@
 // (syncPod/killPod), listens to its events ("event": Kubernetes Events, "status": a pod's status
 // changed), reads podStatus(uid) to write status, and serves exec, attach and logs through it.
 
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { Container, Pod, PodStatus, Service } from '../../kube/types.js';
-import { execArgv, HOST_PATH, nodeProgram, prepareImageTools } from '../../images/index.js';
+import { execArgv, nodeProgram, prepareImageTools } from '../../images/index.js';
+import { run } from '../../platform/index.js';
 import { logPath, stateDir } from './container-spec.js';
 import { Counters } from './metrics.js';
 import type { EnvSourceResolver } from './env.js';
@@ -256,16 +256,19 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
   }
 
   /** Runs a network probe from the node's namespace through a short-lived helper process. */
-  private probeInNamespace(netns: string, probe: NetworkProbe): Promise<ProbeOutcome> {
+  private async probeInNamespace(netns: string, probe: NetworkProbe): Promise<ProbeOutcome> {
     const [node, ...script] = nodeProgram('node/runtime/probe-helper');
-    return new Promise((resolve) => {
-      execFile('/usr/sbin/ip', ['netns', 'exec', netns, node, ...script, JSON.stringify(probe)], { env: { PATH: HOST_PATH }, timeout: probe.timeoutMs + 30_000 }, (err, stdout) => {
-        try {
-          resolve(JSON.parse(stdout) as ProbeOutcome);
-        } catch {
-          resolve({ result: 'error', output: `probe helper failed: ${err?.message ?? stdout}` });
-        }
-      });
-    });
+    let stdout = '';
+    let failure: string | undefined;
+    try {
+      stdout = (await run(node, [...script, JSON.stringify(probe)], { netns, timeoutMs: probe.timeoutMs + 30_000 })).stdout;
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    try {
+      return JSON.parse(stdout) as ProbeOutcome;
+    } catch {
+      return { result: 'error', output: `probe helper failed: ${failure ?? stdout}` };
+    }
   }
 }
