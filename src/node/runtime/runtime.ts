@@ -10,6 +10,7 @@ import type { Duplex, Readable } from 'node:stream';
 import type { Container, Pod, PodStatus, Service } from '../../kube/types.js';
 import { execArgv, nodeProgram, prepareImageTools } from '../../images/index.js';
 import { run } from '../../platform/index.js';
+import { podNetns } from '../names.js';
 import { logPath, stateDir } from './container-spec.js';
 import { Counters } from './metrics.js';
 import type { EnvSourceResolver } from './env.js';
@@ -124,7 +125,7 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
     let worker = this.workers.get(uid);
     if (!worker) {
       const dir = join(this.podsDir, `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${uid}`);
-      const netns = pod.spec.hostNetwork || !network.netns ? `knit-${this.config.cluster}-pod-${uid}` : network.netns;
+      const netns = pod.spec.hostNetwork || !network.netns ? podNetns(this.config.cluster, uid) : network.netns;
       worker = new PodWorker(this.ctx, pod, { podIPs: network.podIPs, hostIPs: network.hostIPs }, netns, dir);
       this.workers.set(uid, worker);
     } else {
