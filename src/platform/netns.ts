@@ -2,7 +2,7 @@
 // started inside them.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { NETNS_DIR, checkNetnsName, netnsPath, run } from './run.js';
 
@@ -40,6 +40,34 @@ export async function netnsAdd(name: string, opts: { existOk?: boolean } = {}): 
   if (opts.existOk && netnsExists(name)) return;
   checkMountsReachHost();
   await run('ip', ['netns', 'add', name]);
+}
+
+/**
+ * Names the network namespace process `pid` is in (`ip netns attach`), e.g. a caller's own
+ * namespace, so that others can enter it by name. netnsDelete(name) removes the name only.
+ */
+export async function netnsAttach(name: string, pid: number): Promise<void> {
+  checkNetnsName(name);
+  checkMountsReachHost();
+  await run('ip', ['netns', 'attach', name, String(pid)]);
+}
+
+/**
+ * A second name for an existing named namespace: /run/netns/<alias> is bind-mounted from
+ * /run/netns/<target>. netnsDelete(alias) removes the alias; the target stays.
+ */
+export async function netnsAlias(alias: string, target: string): Promise<void> {
+  const aliasPath = netnsPath(alias);
+  const targetPath = netnsPath(target);
+  checkMountsReachHost();
+  mkdirSync(NETNS_DIR, { recursive: true });
+  writeFileSync(aliasPath, '');
+  try {
+    await run('mount', ['--bind', targetPath, aliasPath]);
+  } catch (e) {
+    rmSync(aliasPath, { force: true });
+    throw e;
+  }
 }
 
 /**
@@ -87,6 +115,11 @@ export interface SpawnInNetnsOptions extends SpawnOptions {
    * changes; use it for processes that must create namespaces themselves (the node agent).
    */
   via?: 'ip-netns-exec' | 'nsenter';
+  /**
+   * Also give the process a UTS namespace of its own (`unshare --uts`): it may then set its
+   * hostname without changing anyone else's (a pod's shim names itself after the pod).
+   */
+  newUts?: boolean;
 }
 
 export interface ProcessExit {
@@ -145,9 +178,10 @@ export class OwnedProcess {
 /** Starts cmd inside a named network namespace; the returned owner's stop() ends it. */
 export function spawnInNetns(netns: string, cmd: string, args: string[], opts: SpawnInNetnsOptions = {}): OwnedProcess {
   const path = netnsPath(netns);
-  const { via = 'ip-netns-exec', ...spawnOpts } = opts;
+  const { via = 'ip-netns-exec', newUts = false, ...spawnOpts } = opts;
+  const argv = newUts ? ['unshare', '--uts', '--', cmd, ...args] : [cmd, ...args];
   const child = via === 'nsenter'
-    ? spawn('nsenter', [`--net=${path}`, '--', cmd, ...args], spawnOpts)
-    : spawn('ip', ['netns', 'exec', netns, cmd, ...args], spawnOpts);
+    ? spawn('nsenter', [`--net=${path}`, '--', ...argv], spawnOpts)
+    : spawn('ip', ['netns', 'exec', netns, ...argv], spawnOpts);
   return new OwnedProcess(child, spawnOpts.detached === true);
 }

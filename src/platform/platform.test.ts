@@ -2,11 +2,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, readlinkSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   run, PlatformError, ip, ipJson, ipBatch, nft, iptablesRestore, iptablesSave, conntrack,
-  sysctls, sysctlGet, netnsAdd, netnsDelete, netnsList, netnsExists, spawnInNetns,
+  sysctls, sysctlGet, netnsAdd, netnsDelete, netnsList, netnsExists, spawnInNetns, netnsAlias, netnsAttach,
+  spawnInNamespacesOf, type OwnedProcess,
 } from './index.js';
 import { uniqueName } from './testing/index.js';
 
@@ -140,6 +141,61 @@ test('stop() kills a process that ignores SIGTERM once the grace period is over'
   } finally {
     const exit = await proc.stop(300);
     assert.equal(exit.signal, 'SIGKILL');
+  }
+});
+
+/** The namespace files a process is in, as /proc shows them: "net:[4026532...]". */
+const NAMESPACES_OF = "const fs = require('fs'); console.log(JSON.stringify({ net: fs.readlinkSync('/proc/self/ns/net'), uts: fs.readlinkSync('/proc/self/ns/uts'), cwd: process.cwd() })); setInterval(() => {}, 1000);";
+
+async function firstLine(proc: OwnedProcess): Promise<string> {
+  return new Promise<string>((resolve) => proc.child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim())));
+}
+
+const sameFile = (a: string, b: string) => {
+  const [x, y] = [statSync(a), statSync(b)];
+  return x.dev === y.dev && x.ino === y.ino;
+};
+
+test('an alias names the same namespace, and deleting it leaves the namespace', async () => {
+  const alias = uniqueName();
+  created.push(alias);
+  await netnsAlias(alias, ns);
+  assert.ok(sameFile(`/run/netns/${alias}`, `/run/netns/${ns}`));
+  await netnsDelete(alias);
+  assert.equal(netnsExists(alias), false);
+  assert.ok(netnsExists(ns));
+  assert.equal((await ipJson(['link', 'show', 'dev', 'lo'], ns)).length, 1);
+});
+
+test('netnsAttach names the namespace a process runs in', async () => {
+  const name = uniqueName();
+  created.push(name);
+  const proc = spawnInNetns(ns, process.execPath, ['-e', NAMESPACES_OF], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await firstLine(proc);
+    await netnsAttach(name, proc.pid!);
+    assert.ok(sameFile(`/run/netns/${name}`, `/run/netns/${ns}`));
+  } finally {
+    await proc.stop();
+    await netnsDelete(name);
+  }
+  assert.ok(netnsExists(ns));
+});
+
+test('newUts gives the process a UTS namespace of its own; spawnInNamespacesOf enters a process\'s namespaces', async () => {
+  const holder = spawnInNetns(ns, process.execPath, ['-e', NAMESPACES_OF], { stdio: ['ignore', 'pipe', 'inherit'], newUts: true, detached: true });
+  try {
+    const held = JSON.parse(await firstLine(holder)) as { net: string; uts: string };
+    assert.notEqual(held.uts, readlinkSync('/proc/self/ns/uts'));
+    assert.ok(sameFile(`/proc/${holder.pid}/ns/net`, `/run/netns/${ns}`));
+    const entered = spawnInNamespacesOf(holder.pid!, process.execPath, ['-e', NAMESPACES_OF], { wd: '/tmp', stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      assert.deepEqual(JSON.parse(await firstLine(entered)), { ...held, cwd: '/tmp' });
+    } finally {
+      await entered.stop();
+    }
+  } finally {
+    await holder.stop();
   }
 });
 

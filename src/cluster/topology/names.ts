@@ -3,12 +3,10 @@
 
 import { createHash } from 'node:crypto';
 
-export const NETNS_PREFIX = 'knit-';
+// The names a node agent uses itself (its pods' namespaces, its socket directory) are the node's.
+import { NETNS_PREFIX, clusterPrefix } from '../../node/names.js';
 
-/** Every namespace of a cluster starts with this. */
-export function clusterPrefix(cluster: string): string {
-  return `${NETNS_PREFIX}${cluster}-`;
-}
+export { NETNS_PREFIX, RUN_DIR, clusterPrefix, clusterRunDir, nodeRunDir, podNetns } from '../../node/names.js';
 
 export function underlayNetns(cluster: string): string {
   return `${clusterPrefix(cluster)}lan`;
@@ -20,23 +18,6 @@ export function externalNetns(cluster: string): string {
 
 export function nodeNetns(cluster: string, node: string): string {
   return `${clusterPrefix(cluster)}${node}`;
-}
-
-/** The namespace the node agent gives a pod (the CNI takes it as podNetns). */
-export function podNetns(cluster: string, podUID: string): string {
-  return `${clusterPrefix(cluster)}pod-${podUID}`;
-}
-
-/** Where knit keeps its sockets; each cluster's live in RUN_DIR/<cluster>, removed with it. */
-export const RUN_DIR = '/run/knit';
-
-export function clusterRunDir(cluster: string): string {
-  return `${RUN_DIR}/${cluster}`;
-}
-
-/** A node agent's runtime sockets (pod shims): short, as unix socket paths must be. */
-export function nodeRunDir(cluster: string, node: string): string {
-  return `${clusterRunDir(cluster)}/${node}`;
 }
 
 function hash8(s: string): string {

@@ -12,7 +12,7 @@ import { loadKubeconfig } from '../../client/config.js';
 import { EventRecorder } from '../../client/events.js';
 import { Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
-import type { NodeAgentConfig } from '../../cluster/nodes.js';
+import type { NodeAgentConfig } from './config.js';
 import { NodeNetworkManager } from './network.js';
 import { NodeStatusReporter } from './node-status.js';
 import { PodManager } from './pods.js';

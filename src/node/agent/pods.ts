@@ -14,7 +14,7 @@ import type { Informer } from '../../client/informer.js';
 import { keyOf } from '../../client/informer.js';
 import { R, type ResourceRef } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
-import { nodeRunDir, podNetns } from '../../cluster/topology/names.js';
+import { nodeRunDir, podNetns } from '../names.js';
 import type { NodeCni } from '../cni/index.js';
 import { PodRuntime } from '../runtime/index.js';
 

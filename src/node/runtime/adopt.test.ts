@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameProcess } from './procfs.js';
-import { TestNode, testPod, waitFor, text } from './test-support.js';
+import { TestNode, testPod, waitFor, text } from './testing.js';
 
 let node: TestNode;
 

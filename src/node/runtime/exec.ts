@@ -1,14 +1,13 @@
-// Commands in a running pod: `nsenter` into the shim's network, UTS and mount namespaces (so the
-// pod's IP, hostname, resolv.conf and hosts), with the container's env, PATH and working directory.
+// Commands in a running pod: in the shim's network, UTS and mount namespaces (so the pod's IP,
+// hostname, resolv.conf and hosts; platform/ enters them), with the container's env, PATH and
+// working directory.
 
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { lookPathError } from '../../images/lookpath.js';
+import { spawnInNamespacesOf } from '../../platform/index.js';
 import { signalTree } from './procfs.js';
 import { onPty, resizePty } from './tty.js';
-
-const NSENTER = '/usr/bin/nsenter';
 
 export interface ExecOptions {
   command: string[];
@@ -36,7 +35,9 @@ export function execInPod(targetPid: number, opts: ExecOptions): ExecSession {
   const problem = lookPathError(opts.command[0] ?? '', opts.env.PATH ?? '');
   if (problem) throw new Error(`unable to start container process: ${problem}`);
   const command = opts.tty ? onPty(opts.command) : opts.command;
-  const child = spawn(NSENTER, ['-t', String(targetPid), '-n', '-u', '-m', `--wd=${opts.cwd || '/'}`, '--', ...command], {
+  const [cmd, ...args] = command;
+  const { child } = spawnInNamespacesOf(targetPid, cmd, args, {
+    wd: opts.cwd || '/',
     env: { ...(opts.tty ? { TERM: 'xterm' } : {}), ...opts.env },
     detached: true,
     stdio: [opts.stdin || opts.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'],

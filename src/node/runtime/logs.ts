@@ -20,6 +20,7 @@ export function nowRFC3339Nano(): string {
 /** Splits output into timestamped CRI lines and appends them to a file. */
 export class CriLogWriter {
   private readonly fd: number;
+  private closed = false;
   private readonly pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
 
   constructor(path: string) {
@@ -57,7 +58,10 @@ export class CriLogWriter {
     }
   }
 
+  /** Flushes and closes the file; again is a no-op (the shim's stop() closes what is still open). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flush();
     closeSync(this.fd);
   }

@@ -1,22 +1,24 @@
-// One pod's life on the node, as the kubelet's pod worker and kuberuntime drive it: the sandbox,
-// init containers in order, then the app containers with the restart policy and crash-loop
-// back-off, probes, and graceful termination.
+// One pod's life on the node, as the kubelet's pod worker and kuberuntime drive it. Each sync
+// makes sure the sandbox runs, reads the containers' state, asks computePodActions
+// (pod-actions.ts) what to do and does it: starts runs, waits in back-off, kills. Exits and
+// probe results schedule the next sync; termination (termination.ts) stops the pod.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Container, Pod, Probe, Service } from '../../kube/types.js';
 import { InvalidImageNameError } from '../../images/index.js';
-import { Backoff, goSeconds } from './backoff.js';
+import { Backoff } from './backoff.js';
 import { ContainerProbes } from './container-probes.js';
 import { containerHash, logPath, prepareContainer, stateDir } from './container-spec.js';
 import { formatResolvConf, podDnsConfig } from './dns.js';
 import { ContainerConfigError, type EnvSourceResolver, type PodAddresses } from './env.js';
 import { podHostnameAndDomain, podHostsFile } from './hosts.js';
+import { computePodActions, shouldRestart, type ContainerAction } from './pod-actions.js';
 import type { NetworkProbe, ProbeKind, ProbeOutcome } from './probe.js';
 import { readPodState, writePodState, type PodState, type RunInfo } from './pod-state.js';
-import { isSameProcess, signalTree } from './procfs.js';
 import { PodSandbox, removeSandboxFiles } from './sandbox.js';
 import type { ShimRun } from './shim/protocol.js';
 import { generatePodStatus } from './status.js';
+import { abandonRun, ContainerStopper, gracePeriodMs } from './termination.js';
 import type { ContainerRecord, ContainerRun, RuntimeEvent } from './types.js';
 
 const RETRY_MS = 10_000;
@@ -44,11 +46,6 @@ export interface WorkerContext {
   count(name: string, labels: Record<string, string>): void;
 }
 
-function shouldRestart(pod: Pod, exitCode: number | undefined): boolean {
-  const policy = pod.spec.restartPolicy ?? 'Always';
-  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
-}
-
 export class PodWorker {
   readonly uid: string;
   sandbox?: PodSandbox;
@@ -69,8 +66,8 @@ export class PodWorker {
     event: (c, type, reason, message) => this.event(c, type, reason, message),
     onResult: (c, r, runId, kind, ok) => this.onProbeResult(c, r, runId, kind, ok),
   });
+  private readonly stopper = new ContainerStopper((c, message) => this.event(c, 'Normal', 'Killing', message));
   private readonly pendingExits = new Map<string, ShimRun>();
-  private readonly exitWaiters = new Map<string, () => void>();
   private readonly backoffReported = new Map<string, number>();
   private watch?: { close(): void };
   private timer?: NodeJS.Timeout;
@@ -142,11 +139,6 @@ export class PodWorker {
     this.ctx.event({ pod: this.podRef(), fieldPath: this.fieldPath(c), type, reason, message });
   }
 
-  /** format.Pod: name_namespace(uid) */
-  private podDescription(): string {
-    return `${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`;
-  }
-
   private changed(): void {
     this.persist();
     this.ctx.statusChanged(this.uid);
@@ -181,23 +173,35 @@ export class PodWorker {
   private async sync(): Promise<void> {
     if (this.stopped || this.phase !== 'active') return;
     if (!(await this.ensureSandbox())) return;
-    const phase = this.status().phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return this.finish();
+    const now = Date.now();
+    const next = computePodActions({
+      pod: this.pod, phase: this.status().phase, records: this.records, runInfo: this.runInfo,
+      backoff: this.backoff, backoffReported: this.backoffReported, now,
+    });
+    if (next.type === 'finish') return this.finish();
+    for (const action of next.actions) await this.carryOut(action, now);
+  }
 
-    for (const c of this.pod.spec.initContainers ?? []) {
-      const run = this.records.get(c.name)?.current;
-      if (run?.state === 'exited' && run.exitCode === 0) continue;
-      if (run?.state !== 'running') await this.startOrBackOff(c, true);
-      return;
-    }
-    for (const c of this.pod.spec.containers) {
-      const run = this.records.get(c.name)?.current;
-      if (run?.state === 'running') {
-        if (this.runInfo.get(c.name)?.hash !== containerHash(c)) await this.killContainer(c, `Container ${c.name} definition changed, will be restarted`);
-        continue;
+  private async carryOut(action: ContainerAction, now: number): Promise<void> {
+    const c = action.container;
+    switch (action.type) {
+      case 'kill':
+        return this.killContainer(c, action.message);
+      case 'backOff': {
+        this.records.get(c.name)!.waiting = action.waiting;
+        if (action.event !== undefined) {
+          this.backoffReported.set(c.name, action.finishedAt);
+          this.event(c, 'Warning', 'BackOff', action.event);
+        }
+        this.scheduleSync(action.retryInMs);
+        this.changed();
+        return;
       }
-      if (run?.state === 'exited' && !shouldRestart(this.pod, run.exitCode)) continue;
-      await this.startOrBackOff(c, false);
+      case 'start': {
+        const r = this.record(c, action.init);
+        if (action.backoffFrom !== undefined) this.backoff.next(c.name, action.backoffFrom, now);
+        return this.startContainer(c, r, action.attempt);
+      }
     }
   }
 
@@ -256,15 +260,8 @@ export class PodWorker {
   /** The shim is gone: its runs are lost; kill what it left behind and run init containers again. */
   private abandonRuns(): void {
     for (const r of this.records.values()) {
-      const run = r.current;
-      if (run?.state !== 'running') continue;
-      try {
-        const pid = JSON.parse(readFileSync(`${stateDir(this.podDir, r.name, run.attempt)}/pid.json`, 'utf8')) as { pid: number; startTime?: number };
-        if (isSameProcess(pid.pid, pid.startTime)) signalTree(pid.pid, 'SIGKILL');
-      } catch {
-        // no pid recorded
-      }
-      r.current = { ...run, state: 'exited', exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: new Date().toISOString() };
+      if (r.current?.state !== 'running') continue;
+      r.current = abandonRun(this.podDir, r.name, r.current);
       this.probes.stop(r.name);
     }
     for (const c of this.pod.spec.initContainers ?? []) {
@@ -305,35 +302,12 @@ export class PodWorker {
       this.pendingExits.set(run.id, run);
       return;
     }
-    this.exitWaiters.get(run.id)?.();
+    this.stopper.exited(run.id);
     this.changed();
     this.scheduleSync(0);
   }
 
   // ---- starting containers ----
-
-  private async startOrBackOff(c: Container, init: boolean): Promise<void> {
-    const r = this.record(c, init);
-    const last = r.current;
-    const now = Date.now();
-    if (last?.state === 'exited') {
-      const finished = Date.parse(last.finishedAt ?? last.startedAt);
-      if (this.backoff.isInBackOffSince(c.name, finished, now)) {
-        const delay = this.backoff.get(c.name);
-        r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${goSeconds(delay)} restarting failed container=${c.name} pod=${this.podDescription()}` };
-        if (this.backoffReported.get(c.name) !== finished) {
-          this.backoffReported.set(c.name, finished);
-          this.event(c, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.podDescription()}`);
-        }
-        this.scheduleSync(this.backoff.readyAt(c.name, finished) - now);
-        this.changed();
-        return;
-      }
-      this.backoff.next(c.name, finished, now);
-    }
-    // A new run after an earlier one (even one lost with its sandbox) counts as a restart.
-    await this.startContainer(c, r, last || r.previous ? r.restartCount + 1 : r.restartCount);
-  }
 
   private async startContainer(c: Container, r: ContainerRecord, attempt: number): Promise<void> {
     const sandbox = this.sandbox!;
@@ -434,31 +408,12 @@ export class PodWorker {
 
   // ---- stopping ----
 
-  private graceMs(override?: number): number {
-    return (override ?? this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
-  }
-
   /** Stops the container's current run (TERM, then KILL after the grace period) with a Killing event. */
   private async killContainer(c: Container, message: string, graceSeconds?: number): Promise<void> {
     const run = this.records.get(c.name)?.current;
     if (run?.state !== 'running' || !this.sandbox) return;
     this.probes.stop(c.name);
-    this.event(c, 'Normal', 'Killing', message);
-    await this.sandbox.client.call({ op: 'stop', id: run.id, graceMs: this.graceMs(graceSeconds) }).catch(() => undefined);
-  }
-
-  private waitExit(id: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.exitWaiters.set(id, () => {
-        this.exitWaiters.delete(id);
-        done();
-      });
-    });
+    await this.stopper.stop(this.sandbox.client, c, run, message, gracePeriodMs(this.pod, graceSeconds));
   }
 
   /**
@@ -473,19 +428,10 @@ export class PodWorker {
     if (this.phase === 'killed') return;
     this.phase = 'killed';
     this.probes.stopAll();
-    const grace = this.graceMs(graceSeconds);
-    const waits: Promise<void>[] = [];
     if (this.sandbox?.alive()) {
       if (!this.watch) this.startWatch(this.sandbox);
-      for (const { c } of this.specs().reverse()) {
-        const run = this.records.get(c.name)?.current;
-        if (run?.state !== 'running') continue;
-        waits.push(this.waitExit(run.id, grace + 10_000));
-        this.event(c, 'Normal', 'Killing', `Stopping container ${c.name}`);
-        await this.sandbox.client.call({ op: 'stop', id: run.id, graceMs: grace }).catch(() => undefined);
-      }
+      await this.stopper.stopAll(this.sandbox.client, this.specs().map(({ c }) => c), (c) => this.records.get(c.name)?.current, gracePeriodMs(this.pod, graceSeconds));
     }
-    await Promise.all(waits);
     // Whatever did not report its exit (the shim is gone or hung) is killed by its recorded pid.
     if ([...this.records.values()].some((r) => r.current?.state === 'running')) this.abandonRuns();
     this.watch?.close();

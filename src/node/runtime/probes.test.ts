@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
-import { TestNode, testPod, waitFor } from './test-support.js';
+import { TestNode, testPod, waitFor } from './testing.js';
 import type { PodRuntime } from './runtime.js';
 
 let node: TestNode;

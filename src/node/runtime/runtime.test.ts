@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from '../../kube/types.js';
-import { TestNode, testPod, waitFor, text } from './test-support.js';
+import { TestNode, testPod, waitFor, text } from './testing.js';
 import type { PodRuntime } from './runtime.js';
 
 let node: TestNode;

@@ -2,14 +2,15 @@
 // (syncPod/killPod), listens to its events ("event": Kubernetes Events, "status": a pod's status
 // changed), reads podStatus(uid) to write status, and serves exec, attach and logs through it.
 
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { Container, Pod, PodStatus, Service } from '../../kube/types.js';
-import { execArgv, HOST_PATH, nodeProgram, prepareImageTools } from '../../images/index.js';
+import { execArgv, nodeProgram, prepareImageTools } from '../../images/index.js';
+import { run } from '../../platform/index.js';
+import { podNetns } from '../names.js';
 import { logPath, stateDir } from './container-spec.js';
 import { Counters } from './metrics.js';
 import type { EnvSourceResolver } from './env.js';
@@ -124,7 +125,7 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
     let worker = this.workers.get(uid);
     if (!worker) {
       const dir = join(this.podsDir, `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${uid}`);
-      const netns = pod.spec.hostNetwork || !network.netns ? `knit-${this.config.cluster}-pod-${uid}` : network.netns;
+      const netns = pod.spec.hostNetwork || !network.netns ? podNetns(this.config.cluster, uid) : network.netns;
       worker = new PodWorker(this.ctx, pod, { podIPs: network.podIPs, hostIPs: network.hostIPs }, netns, dir);
       this.workers.set(uid, worker);
     } else {
@@ -256,16 +257,19 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
   }
 
   /** Runs a network probe from the node's namespace through a short-lived helper process. */
-  private probeInNamespace(netns: string, probe: NetworkProbe): Promise<ProbeOutcome> {
+  private async probeInNamespace(netns: string, probe: NetworkProbe): Promise<ProbeOutcome> {
     const [node, ...script] = nodeProgram('node/runtime/probe-helper');
-    return new Promise((resolve) => {
-      execFile('/usr/sbin/ip', ['netns', 'exec', netns, node, ...script, JSON.stringify(probe)], { env: { PATH: HOST_PATH }, timeout: probe.timeoutMs + 30_000 }, (err, stdout) => {
-        try {
-          resolve(JSON.parse(stdout) as ProbeOutcome);
-        } catch {
-          resolve({ result: 'error', output: `probe helper failed: ${err?.message ?? stdout}` });
-        }
-      });
-    });
+    let stdout = '';
+    let failure: string | undefined;
+    try {
+      stdout = (await run(node, [...script, JSON.stringify(probe)], { netns, timeoutMs: probe.timeoutMs + 30_000 })).stdout;
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    try {
+      return JSON.parse(stdout) as ProbeOutcome;
+    } catch {
+      return { result: 'error', output: `probe helper failed: ${failure ?? stdout}` };
+    }
   }
 }

@@ -1,20 +1,16 @@
-// A pod's sandbox: its /etc/netns/<netns>/{resolv.conf,hosts}, and its shim process started with
-// `ip netns exec <netns> unshare --uts` so that every container shares the pod's network, files
-// and hostname. hostNetwork pods get a netns name that points at the node's namespace.
+// A pod's sandbox: its /etc/netns/<netns>/{resolv.conf,hosts}, and its shim process started in
+// the pod's network namespace with a UTS namespace of its own (`ip netns exec <netns> unshare
+// --uts`, through platform/) so that every container shares the pod's network, files and
+// hostname. hostNetwork pods get a netns name that points at the node's namespace.
 
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { HOST_PATH, nodeProgram } from '../../images/index.js';
+import { netnsAlias, netnsAttach, netnsDelete, netnsExists, spawnInNetns } from '../../platform/index.js';
 import { isSameProcess } from './procfs.js';
 import { ShimClient } from './shim/client.js';
 import type { SandboxConfig } from './shim/protocol.js';
 
-const execFileAsync = promisify(execFile);
-const IP = '/usr/sbin/ip';
-const UNSHARE = '/usr/bin/unshare';
-const NETNS_RUN_DIR = '/run/netns';
 const NETNS_ETC_DIR = '/etc/netns';
 const SHIM_START_TIMEOUT_MS = 30_000;
 
@@ -38,20 +34,10 @@ export interface SandboxOptions {
   hostNetwork?: { nodeNetns?: string };
 }
 
-async function run(cmd: string, args: string[]): Promise<void> {
-  try {
-    await execFileAsync(cmd, args, { env: { PATH: HOST_PATH } });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr || e.message).trim()}`);
-  }
-}
-
+/** hostNetwork: `alias` names the node's namespace (nodeNetns, or the agent's own when it runs there). */
 async function aliasNetns(alias: string, nodeNetns: string | undefined): Promise<void> {
-  if (nodeNetns === undefined) return run(IP, ['netns', 'attach', alias, String(process.pid)]);
-  mkdirSync(NETNS_RUN_DIR, { recursive: true });
-  writeFileSync(join(NETNS_RUN_DIR, alias), '');
-  await run('mount', ['--bind', join(NETNS_RUN_DIR, nodeNetns), join(NETNS_RUN_DIR, alias)]);
+  if (nodeNetns === undefined) return netnsAttach(alias, process.pid);
+  await netnsAlias(alias, nodeNetns);
 }
 
 export class PodSandbox {
@@ -73,15 +59,16 @@ export class PodSandbox {
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), opts.resolvConf);
     writeFileSync(join(etc, 'hosts'), opts.hosts);
-    if (opts.hostNetwork && !existsSync(join(NETNS_RUN_DIR, opts.netns))) await aliasNetns(opts.netns, opts.hostNetwork.nodeNetns);
-    if (!existsSync(join(NETNS_RUN_DIR, opts.netns))) throw new Error(`network namespace ${opts.netns} does not exist`);
+    if (opts.hostNetwork && !netnsExists(opts.netns)) await aliasNetns(opts.netns, opts.hostNetwork.nodeNetns);
+    if (!netnsExists(opts.netns)) throw new Error(`network namespace ${opts.netns} does not exist`);
 
     const record: SandboxRecord = { podUid: opts.podUid, hostname: opts.hostname, socketPath: opts.socketPath, netns: opts.netns, netnsAlias: !!opts.hostNetwork };
     writeFileSync(join(opts.podDir, 'sandbox.json'), JSON.stringify(record));
     rmSync(join(opts.podDir, 'shim.json'), { force: true });
     const logFd = openSync(join(opts.podDir, 'shim.log'), 'a');
     const [node, ...script] = nodeProgram('node/runtime/shim/main');
-    const child = spawn(IP, ['netns', 'exec', opts.netns, UNSHARE, '--uts', '--', node, ...script, opts.podDir], {
+    const { child } = spawnInNetns(opts.netns, node, [...script, opts.podDir], {
+      newUts: true,
       detached: true,
       stdio: ['ignore', logFd, logFd],
       // Two blocking FIFO reads per running container sit on the thread pool (see the shim).
@@ -134,5 +121,5 @@ export class PodSandbox {
 export async function removeSandboxFiles(record: SandboxRecord): Promise<void> {
   rmSync(join(NETNS_ETC_DIR, record.netns), { recursive: true, force: true });
   rmSync(record.socketPath, { force: true });
-  if (record.netnsAlias && existsSync(join(NETNS_RUN_DIR, record.netns))) await run(IP, ['netns', 'delete', record.netns]).catch(() => undefined);
+  if (record.netnsAlias) await netnsDelete(record.netns).catch(() => undefined);
 }
