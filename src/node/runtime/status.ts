@@ -3,6 +3,7 @@
 
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../kube/types.js';
 import type { ContainerRecord, ContainerRun } from './types.js';
+import { metaTime } from '../../common/time.js';
 
 export const RUNTIME_NAME = 'knit';
 
@@ -10,7 +11,7 @@ export const RUNTIME_NAME = 'knit';
 export function rfc3339(t: string): string;
 export function rfc3339(t: string | undefined): string | undefined;
 export function rfc3339(t: string | undefined): string | undefined {
-  return t?.replace(/\.\d+Z$/, 'Z');
+  return t === undefined ? undefined : metaTime(Date.parse(t));
 }
 
 export interface PodStatusInput {
