@@ -41,10 +41,11 @@ Usage:
   knit status [flags]          say whether a cluster runs, where, and its nodes
   knit kubeconfig [flags]      print a cluster's kubeconfig
   knit node exec NODE -- CMD   run a command in a node's network namespace
+  knit denied [-f]             connections NetworkPolicy denied, cluster-wide, naming the policies
   knit version                 print versions
 
-Run "knit <command> --help" for a command's flags. Without --name, down, status, kubeconfig and
-node exec address the cluster of the current kubeconfig context (knit up makes it current), else
+Run "knit <command> --help" for a command's flags. Without --name, down, status, kubeconfig,
+denied and node exec address the cluster of the current kubeconfig context (knit up makes it current), else
 the only cluster running, else "knit"; they say on stderr which one they chose.
 `;
 
@@ -53,6 +54,10 @@ const COMMANDS = {
   down: { command: 'knit down', usage: 'knit down [flags]', flags: common },
   status: { command: 'knit status', usage: 'knit status [flags]', flags: common },
   kubeconfig: { command: 'knit kubeconfig', usage: 'knit kubeconfig [flags]', flags: common },
+  denied: {
+    command: 'knit denied', usage: 'knit denied [flags]',
+    flags: { ...common, follow: { alias: 'f', description: 'keep printing denied connections as they happen' } },
+  },
   // `exec` and NODE are its two words; the command to run follows `--`.
   nodeExec: { command: 'knit node exec', usage: 'knit node exec NODE [flags] -- COMMAND [ARGS...]', flags: common, positionals: 2, rest: true },
 } satisfies Record<string, CommandSpec>;
@@ -247,6 +252,15 @@ async function cmdNode(argv: string[]): Promise<number> {
   return nodeExec(dataDir, positionals[1], rest);
 }
 
+async function cmdDenied(argv: string[]): Promise<number> {
+  const { flags } = parseCommandLine(argv, COMMANDS.denied);
+  if (flags.help) return help(COMMANDS.denied);
+  const { name, dataDir } = await target(flags);
+  if (!runningPid(dataDir)) throw new UsageError(`cluster "${name}" is not running: run \`knit up --name ${name}\` first`);
+  const { denied } = await import('./denied.js');
+  return denied(paths(dataDir).kubeconfig, { follow: flags.follow === true, out: (line) => process.stdout.write(`${line}\n`) });
+}
+
 function help(spec: CommandSpec): number {
   process.stdout.write(`Usage: ${spec.usage}\n\nFlags:\n${flagHelp(spec.flags)}\n`);
   return 0;
@@ -260,6 +274,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status': return cmdStatus(rest);
     case 'kubeconfig': return cmdKubeconfig(rest);
     case 'node': return cmdNode(rest);
+    case 'denied': return cmdDenied(rest);
     case 'version': case '--version':
       process.stdout.write(`knit 0.1.0 (Kubernetes API v1.32.0, Node.js ${process.version})\n`);
       return 0;

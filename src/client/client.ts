@@ -166,6 +166,43 @@ export class ApiClient {
     return this.request<KubeObject>('DELETE', pathOf(ref, namespace, name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...options } });
   }
 
+  /** A GET whose answer is read line by line as it comes (a followed log); stop() ends it. */
+  streamLines(path: string, query: RequestOptions['query'], onLine: (line: string) => void): WatchHandle {
+    let cancel: () => void = () => undefined;
+    let stopped = false;
+    const done = new Promise<void>((resolve, reject) => {
+      cancel = this.open('GET', path, { query, accept: '*/*' }, (res) => {
+        const failed = (res.statusCode ?? 0) >= 300;
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          if (failed) return;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            onLine(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+          }
+        });
+        res.on('end', () => {
+          if (!failed) return resolve();
+          let status: Status;
+          try { status = JSON.parse(buf); } catch { status = statusFailure(res.statusCode ?? 500, 'Unknown', buf || `GET ${path} failed`); }
+          reject(new ApiError(status));
+        });
+        res.on('close', () => resolve());
+        res.on('error', (e) => (stopped ? resolve() : reject(e)));
+      }, (e) => (stopped ? resolve() : reject(e)));
+    });
+    return {
+      stop: () => {
+        stopped = true;
+        cancel();
+      },
+      done,
+    };
+  }
+
   /** Streams watch events; handler errors end the watch. */
   watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, o: WatchOptions, onEvent: (type: WatchEventType, obj: T) => void): WatchHandle {
     let cancel: () => void = () => undefined;
