@@ -80,6 +80,12 @@ export class PolicyEnforcer {
     this.runner.run();
   }
 
+  /** Syncs now (after any sync in progress) and resolves when done: for tests and benchmarks. */
+  syncNow(): Promise<void> {
+    this.requested = true;
+    return this.runner.runNow();
+  }
+
   /** A policy set by id, current or recently replaced. */
   policySet(id: string): PolicySet | undefined {
     return this.known.get(id);

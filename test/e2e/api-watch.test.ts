@@ -131,7 +131,8 @@ describe('watch and list', () => {
 
   test('a watch on a named path streams that object alone', async () => {
     await c.kubectlOk(['create', 'configmap', 'named-a']);
-    const from = (await c.kubectlJson(['get', 'configmaps'])).metadata.resourceVersion;
+    // The list's own resourceVersion (kubectl get -o json prints a List of its own, without one).
+    const from = JSON.parse((await c.request('GET', '/api/v1/namespaces/default/configmaps')).body).metadata.resourceVersion;
     await c.kubectlOk(['create', 'configmap', 'named-b']);
     await c.kubectlOk(['label', 'configmap', 'named-a', 'seen=yes']);
     await c.kubectlOk(['label', 'configmap', 'named-b', 'seen=yes']);

@@ -69,7 +69,19 @@ function connectTimes(c, done) {
   };
   next();
 }
-const ops = { tcp, connect, udp, connectTimes };
+function load(c, done) {
+  let count = 0, running = c.concurrency, failed;
+  const end = Date.now() + c.ms;
+  const loop = () => {
+    if (failed || Date.now() >= end) { if (--running === 0) done(failed ? { ok: false, code: failed } : { ok: true, count }); return; }
+    const s = net.connect({ host: c.host, port: c.port });
+    s.on('data', () => {});
+    s.on('end', () => { count++; s.destroy(); loop(); });
+    s.on('error', (e) => { failed = e.code; s.destroy(); loop(); });
+  };
+  for (let i = 0; i < c.concurrency; i++) loop();
+}
+const ops = { tcp, connect, udp, connectTimes, load };
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const c = JSON.parse(line);
   let sent = false;
@@ -152,6 +164,11 @@ export class Probe {
   /** Sends one datagram (from srcPort when given) and waits for one answer. */
   udp(host: string, port: number, srcPort = 0, timeout = 3000): Promise<ProbeResult> {
     return this.ask({ op: 'udp', host, port, srcPort, timeout });
+  }
+
+  /** Requests (a connection each, answered and closed by the pod) completed in ms by `concurrency` loops. */
+  load(host: string, port: number, ms: number, concurrency: number): Promise<ProbeResult & { count?: number }> {
+    return this.ask({ op: 'load', host, port, ms, concurrency });
   }
 
   /** Connect latencies in microseconds, one connection after the other. */
