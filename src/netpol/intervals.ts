@@ -74,6 +74,10 @@ export function normalizeBoxes(boxes: Box[]): Box[] {
     const mine = boxes.filter((b) => b.proto === proto);
     if (mine.length === 0) continue;
     const cuts = [...new Set(mine.flatMap((b) => [b.ips.lo, b.ips.hi + 1]))].sort((a, b) => a - b);
+    // A sweep along the addresses: the boxes over each piece are those begun and not yet ended.
+    const byStart = [...mine].sort((a, b) => a.ips.lo - b.ips.lo);
+    let next = 0;
+    let over: Box[] = [];
     let open: { ips: Interval; ports: Interval[] } | undefined;
     const close = () => {
       if (open) for (const ports of open.ports) out.push({ ips: open.ips, proto, ports });
@@ -81,7 +85,9 @@ export function normalizeBoxes(boxes: Box[]): Box[] {
     };
     for (let k = 0; k + 1 < cuts.length; k++) {
       const piece = { lo: cuts[k], hi: cuts[k + 1] - 1 };
-      const ports = unionIntervals(mine.filter((b) => b.ips.lo <= piece.lo && b.ips.hi >= piece.hi).map((b) => b.ports));
+      while (next < byStart.length && byStart[next].ips.lo <= piece.lo) over.push(byStart[next++]);
+      over = over.filter((b) => b.ips.hi >= piece.hi);
+      const ports = unionIntervals(over.map((b) => b.ports));
       if (ports.length === 0) { close(); continue; }
       if (open && open.ips.hi + 1 === piece.lo && sameIntervals(open.ports, ports)) open.ips = { lo: open.ips.lo, hi: piece.hi };
       else { close(); open = { ips: piece, ports }; }

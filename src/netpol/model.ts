@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { parseIPv4 } from '../common/ipv4.js';
 import { labelSelectorFromSpec, type LabelSelectorMatcher } from '../kube/selectors.js';
 import { NETWORK_POLICY_MODE_ANNOTATION, type Namespace, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type Pod } from '../kube/types.js';
+import { LabelIndex } from './label-index.js';
 import { ALL_ADDRESSES, ALL_PORTS, cidrInterval, normalizeBoxes, point, subtractIntervals, unionIntervals, type Box, type Interval, type Protocol } from './intervals.js';
 
 export type Direction = 'ingress' | 'egress';
@@ -116,33 +117,49 @@ export function policyTypes(p: NetworkPolicy): Direction[] {
   return types.map((t) => (t === 'Egress' ? 'egress' : 'ingress'));
 }
 
+const podIndex = () => new LabelIndex<PodEntry>((p) => p.labels);
+
 class Cluster {
-  readonly byNamespace = new Map<string, PodEntry[]>();
   readonly all: PodEntry[] = [];
-  readonly namespaceLabels = new Map<string, Record<string, string>>();
+  /** Every pod with an address, by namespace; and the node's own pods, by namespace. */
+  private readonly byNamespace = new Map<string, LabelIndex<PodEntry>>();
+  private readonly localByNamespace = new Map<string, LabelIndex<PodEntry>>();
+  private readonly namespaces: LabelIndex<string>;
 
   constructor(inputs: PolicyInputs) {
+    const namespaceLabels = new Map<string, Record<string, string>>();
     for (const ns of inputs.namespaces) {
       // kubernetes.io/metadata.name is there on every namespace; a cache may hold an object without it.
-      this.namespaceLabels.set(ns.metadata.name!, { ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name! });
+      namespaceLabels.set(ns.metadata.name!, { ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name! });
     }
+    this.namespaces = new LabelIndex<string>((name) => namespaceLabels.get(name));
+    for (const name of namespaceLabels.keys()) this.namespaces.add(name);
+    const indexIn = (map: Map<string, LabelIndex<PodEntry>>, ns: string, entry: PodEntry) => {
+      let index = map.get(ns);
+      if (!index) map.set(ns, (index = podIndex()));
+      index.add(entry);
+    };
     for (const pod of inputs.pods) {
       const ip = podAddress(pod);
       if (!ip) continue;
       const entry = { pod, ip, addr: parseIPv4(ip), labels: pod.metadata.labels ?? {} };
       this.all.push(entry);
-      const list = this.byNamespace.get(pod.metadata.namespace!) ?? [];
-      list.push(entry);
-      this.byNamespace.set(pod.metadata.namespace!, list);
+      indexIn(this.byNamespace, pod.metadata.namespace!, entry);
+      if (pod.spec.nodeName === inputs.nodeName) indexIn(this.localByNamespace, pod.metadata.namespace!, entry);
     }
+  }
+
+  /** The node's pods in `namespace` that a policy's podSelector chooses. */
+  localPods(namespace: string, selector: LabelSelectorMatcher): PodEntry[] {
+    return this.localByNamespace.get(namespace)?.select(selector) ?? [];
   }
 
   /** Pods a peer's selectors choose, seen from a policy in `namespace`. */
   peerPods(peer: NetworkPolicyPeer, namespace: string): PodEntry[] {
     const pods = labelSelectorFromSpec(peer.podSelector ?? {}, false)!;
-    if (!peer.namespaceSelector) return (this.byNamespace.get(namespace) ?? []).filter((p) => pods.matches(p.labels));
-    const namespaces = labelSelectorFromSpec(peer.namespaceSelector, false)!;
-    return this.all.filter((p) => namespaces.matches(this.namespaceLabels.get(p.pod.metadata.namespace!)) && pods.matches(p.labels));
+    if (!peer.namespaceSelector) return this.byNamespace.get(namespace)?.select(pods) ?? [];
+    const namespaces = this.namespaces.select(labelSelectorFromSpec(peer.namespaceSelector, false)!);
+    return namespaces.flatMap((ns) => this.byNamespace.get(ns)?.select(pods) ?? []);
   }
 }
 
@@ -176,9 +193,10 @@ function contribution(policy: NetworkPolicy, direction: Direction, cluster: Clus
     : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
   for (const rule of rules) {
     const ports = portsOf(rule.ports);
-    // Peers as address ranges, and (for named ports on egress) the pods among them.
+    // Peers as address ranges, and the pods among them (for named ports on egress).
     let ranges: Interval[] | null = null;
-    let pods: PodEntry[] = [];
+    const chosen: PodEntry[] = [];
+    const blocks: Interval[] = [];
     if (rule.peers?.length) {
       ranges = [];
       for (const peer of rule.peers) {
@@ -186,18 +204,21 @@ function contribution(policy: NetworkPolicy, direction: Direction, cluster: Clus
           const cidr = cidrInterval(peer.ipBlock.cidr);
           if (!cidr) continue;
           const except = (peer.ipBlock.except ?? []).map(cidrInterval).filter((i): i is Interval => i !== null);
-          const block = subtractIntervals([cidr], except);
-          ranges.push(...block);
-          pods.push(...cluster.all.filter((p) => block.some((b) => b.lo <= p.addr && p.addr <= b.hi)));
+          blocks.push(...subtractIntervals([cidr], except));
         } else {
-          const chosen = cluster.peerPods(peer, ns);
-          pods.push(...chosen);
-          ranges.push(...chosen.map((p) => point(p.addr)));
+          const pods = cluster.peerPods(peer, ns);
+          chosen.push(...pods);
+          ranges.push(...pods.map((p) => point(p.addr)));
         }
       }
-    } else {
-      pods = cluster.all;
     }
+    ranges?.push(...blocks);
+    // The pods among the peers: chosen by selectors, or with an address an ipBlock covers.
+    const peerPods = () => {
+      if (ranges === null) return cluster.all;
+      const inBlocks = blocks.length ? cluster.all.filter((p) => blocks.some((b) => b.lo <= p.addr && p.addr <= b.hi)) : [];
+      return [...new Set([...chosen, ...inBlocks])];
+    };
     if (!ports) {
       if (ranges === null) out.everything = true;
       else out.peers.push(...ranges);
@@ -212,7 +233,7 @@ function contribution(policy: NetworkPolicy, direction: Direction, cluster: Clus
         out.named.push({ sources: ranges, proto: n.proto, name: n.name });
       } else {
         // Egress: the name is resolved on each destination pod.
-        for (const p of pods) {
+        for (const p of peerPods()) {
           const port = namedPort(p.pod, n.name, n.proto);
           if (port !== undefined) out.peerPorts.push({ ips: point(p.addr), proto: n.proto, ports: point(port) });
         }
@@ -263,9 +284,8 @@ function direction(inputs: PolicyInputs, cluster: Cluster, dir: Direction): Dire
   const selecting = new Map<PodEntry, NetworkPolicy[]>();
   for (const policy of inputs.policies) {
     if (!policyTypes(policy).includes(dir)) continue;
-    const selector: LabelSelectorMatcher = labelSelectorFromSpec(policy.spec.podSelector ?? {}, false)!;
-    for (const p of cluster.byNamespace.get(policy.metadata.namespace!) ?? []) {
-      if (p.pod.spec.nodeName !== inputs.nodeName || !selector.matches(p.labels)) continue;
+    const selector = labelSelectorFromSpec(policy.spec.podSelector ?? {}, false)!;
+    for (const p of cluster.localPods(policy.metadata.namespace!, selector)) {
       const list = selecting.get(p) ?? [];
       list.push(policy);
       selecting.set(p, list);
