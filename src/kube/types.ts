@@ -512,6 +512,49 @@ export interface NetworkPolicy extends KubeObject {
   };
 }
 
+// ---- policy.networking.k8s.io/v1alpha2 (network-policy-api, served through its CRD) ----
+
+export interface ClusterNetworkPolicyPort {
+  number?: number;
+  range?: { start: number; end: number };
+}
+
+export interface ClusterNetworkPolicyProtocol {
+  tcp?: { destinationPort?: ClusterNetworkPolicyPort };
+  udp?: { destinationPort?: ClusterNetworkPolicyPort };
+  sctp?: { destinationPort?: ClusterNetworkPolicyPort };
+  destinationNamedPort?: string;
+}
+
+export interface ClusterNetworkPolicyPeer {
+  namespaces?: LabelSelector;
+  pods?: { namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
+  /** Egress only. */
+  networks?: string[];
+  /** Egress only, experimental channel. */
+  nodes?: LabelSelector;
+  /** Egress only, experimental channel: not enforceable in the kernel by knit. */
+  domainNames?: string[];
+}
+
+export interface ClusterNetworkPolicyRule {
+  name?: string;
+  action: 'Accept' | 'Deny' | 'Pass';
+  from?: ClusterNetworkPolicyPeer[];
+  to?: ClusterNetworkPolicyPeer[];
+  protocols?: ClusterNetworkPolicyProtocol[];
+}
+
+export interface ClusterNetworkPolicy extends KubeObject {
+  spec: {
+    tier: 'Admin' | 'Baseline';
+    priority: number;
+    subject: { namespaces?: LabelSelector; pods?: { namespaceSelector?: LabelSelector; podSelector?: LabelSelector } };
+    ingress?: ClusterNetworkPolicyRule[];
+    egress?: ClusterNetworkPolicyRule[];
+  };
+}
+
 // ---- coordination.k8s.io/v1 ----
 
 export interface Lease extends KubeObject {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NflogRecord } from '../platform/index.js';
 import { DenialLog } from './denials.js';
+import type { TierChain } from './cluster-policy.js';
 import type { PolicySet } from './model.js';
 
 const empty = { everything: false, peers: [], peerPorts: [], ports: [], named: [] };
@@ -9,11 +10,17 @@ const sets: Record<string, PolicySet> = {
   aaaaaaaaaaaa: { id: 'aaaaaaaaaaaa', direction: 'ingress', enforcedBy: ['prod/deny-all', 'prod/allow-frontend'], auditedBy: [], allowed: empty },
   bbbbbbbbbbbb: { id: 'bbbbbbbbbbbb', direction: 'egress', enforcedBy: [], auditedBy: ['prod/try'], allowed: empty },
 };
+const chains: Record<string, TierChain> = {
+  cccccccccccc: { id: 'cccccccccccc', tier: 'admin', direction: 'egress', policies: ['no-internet'], rules: [
+    { policy: 'no-internet', rule: 'allow-dns', action: 'Accept', match: empty },
+    { policy: 'no-internet', rule: 'block-rest', action: 'Deny', match: empty },
+  ] },
+};
 const names: Record<string, string> = { '10.244.1.2': 'prod/backend', '10.244.2.4': 'prod/database', '192.168.1.11': 'node node-2' };
 
 function log(): { lines: string[]; log: DenialLog } {
   const lines: string[] = [];
-  return { lines, log: new DenialLog({ policySet: (id) => sets[id], describe: (ip) => names[ip], sink: (l) => lines.push(l) }) };
+  return { lines, log: new DenialLog({ policySet: (id) => sets[id], tierChain: (id) => chains[id], describe: (ip) => names[ip], sink: (l) => lines.push(l) }) };
 }
 
 const packet = (o: Partial<NflogRecord>): NflogRecord => ({
@@ -45,9 +52,11 @@ describe('denied connections as lines', () => {
     l.record(packet({ prefix: 'knit-np:a:e:bbbbbbbbbbbb', protocol: 17, srcIp: '10.244.1.2', srcPort: 5000, dstIp: '8.8.8.8', dstPort: 53 }));
     l.record(packet({ srcIp: '192.168.1.11', srcPort: 7 }));
     l.record(packet({ prefix: 'something-else' }));
+    l.record(packet({ prefix: 'knit-np:c:e:cccccccccccc:1', srcIp: '10.244.1.2', srcPort: 6000, dstIp: '1.1.1.1', dstPort: 443 }));
     assert.deepEqual(lines, [
       '2026-12-06T05:15:03.123Z AUDIT would deny udp prod/backend (10.244.1.2:5000) -> external 8.8.8.8:53 egress; audited by prod/try',
       '2026-12-06T05:15:03.123Z DENIED tcp node node-2 (192.168.1.11:7) -> prod/backend (10.244.1.2:8080) ingress; isolated by prod/deny-all, prod/allow-frontend',
+      '2026-12-06T05:15:03.123Z DENIED tcp prod/backend (10.244.1.2:6000) -> external 1.1.1.1:443 egress; denied by ClusterNetworkPolicy no-internet rule block-rest (Admin tier)',
     ]);
   });
 });

@@ -7,12 +7,15 @@
 //   2026-12-06T05:16:11.020Z AUDIT would deny udp prod/backend (10.244.1.2:51202) -> external 8.8.8.8:53 egress; audited by prod/try-egress
 
 import type { NflogRecord } from '../platform/index.js';
+import type { TierChain } from './cluster-policy.js';
 import type { PolicySet } from './model.js';
-import { LOG_PREFIX } from './render.js';
+import { LOG_PREFIX } from './rules.js';
 
 export interface DenialLogOptions {
   /** The policy set behind an id in a log prefix. */
   policySet(id: string): PolicySet | undefined;
+  /** The ClusterNetworkPolicy chain behind an id in a log prefix. */
+  tierChain(id: string): TierChain | undefined;
   /** "ns/name" for a pod address, "node <name>" for a node's, undefined for anything else. */
   describe(ip: string): string | undefined;
   sink(line: string): void;
@@ -33,7 +36,7 @@ export class DenialLog {
   readonly counts = { denied: 0, audited: 0, suppressed: 0 };
 
   record(r: NflogRecord): void {
-    const [tag, kind, dir, id] = r.prefix.split(':');
+    const [tag, kind, dir, id, ruleIndex] = r.prefix.split(':');
     if (tag !== LOG_PREFIX || !id) return;
     const direction = dir === 'i' ? 'ingress' : 'egress';
     this.sweep(r.at);
@@ -49,15 +52,26 @@ export class DenialLog {
       return;
     }
     this.pairs.set(pairKey, { last: r.at, suppressed: 0 });
-    const set = this.o.policySet(id);
     const proto = PROTOCOLS[r.protocol] ?? `protocol ${r.protocol}`;
     const verdict = kind === 'a' ? 'AUDIT would deny' : 'DENIED';
-    const why = kind === 'a'
-      ? `audited by ${set?.auditedBy.join(', ') ?? `policy set ${id}`}`
-      : `isolated by ${set?.enforcedBy.join(', ') ?? `policy set ${id}`}`;
+    const why = this.why(kind, id, ruleIndex);
     const more = pair?.suppressed ? ` (and ${pair.suppressed} more like it in the last second)` : '';
     this.counts[kind === 'a' ? 'audited' : 'denied']++;
     this.o.sink(`${new Date(r.at).toISOString()} ${verdict} ${proto} ${this.end(r.srcIp, r.srcPort)} -> ${this.end(r.dstIp, r.dstPort)} ${direction}; ${why}${more}`);
+  }
+
+  /** What decided: the policies that isolated the pod, the audited ones, or a ClusterNetworkPolicy's rule. */
+  private why(kind: string, id: string, ruleIndex: string | undefined): string {
+    if (kind === 'c') {
+      const chain = this.o.tierChain(id);
+      const rule = chain?.rules[Number(ruleIndex)];
+      if (!chain || !rule) return `denied by ClusterNetworkPolicy chain ${id} rule ${ruleIndex}`;
+      return `denied by ClusterNetworkPolicy ${rule.policy} rule ${rule.rule} (${chain.tier === 'admin' ? 'Admin' : 'Baseline'} tier)`;
+    }
+    const set = this.o.policySet(id);
+    return kind === 'a'
+      ? `audited by ${set?.auditedBy.join(', ') ?? `policy set ${id}`}`
+      : `isolated by ${set?.enforcedBy.join(', ') ?? `policy set ${id}`}`;
   }
 
   private end(ip: string, port: number | undefined): string {

@@ -8,8 +8,10 @@ import { formatGoDuration } from '../common/go-duration.js';
 import type { Logger } from '../common/klog.js';
 import { BoundedFrequencyRunner } from '../common/runner.js';
 import type { PolicyKernel } from './kernel.js';
+import type { TierChain } from './cluster-policy.js';
 import { computeNodePolicy, type NodePolicy, type PolicyInputs, type PolicySet } from './model.js';
-import { renderDiff, renderFull, renderObjects, type NftObjects } from './render.js';
+import { renderDiff, renderFull, type NftObjects } from './nft.js';
+import { renderObjects } from './render.js';
 
 export interface EnforcerOptions {
   kernel: PolicyKernel;
@@ -22,6 +24,15 @@ export interface EnforcerOptions {
   syncPeriodMs?: number;
   /** How often the table is replaced whole, whatever changed (default 1 h). */
   fullSyncPeriodMs?: number;
+}
+
+/** Keeps the newest 10,000 by id. */
+function remember<T extends { id: string }>(map: Map<string, T>, items: T[]): void {
+  for (const item of items) {
+    map.delete(item.id);
+    map.set(item.id, item);
+  }
+  if (map.size > 10_000) for (const id of [...map.keys()].slice(0, map.size - 10_000)) map.delete(id);
 }
 
 interface Waiter {
@@ -46,8 +57,9 @@ export class PolicyEnforcer {
   private programmed?: NftObjects;
   private lastFull = 0;
   private current?: NodePolicy;
-  /** Every policy set seen, by id, so a log line about a packet can still name a set just replaced. */
+  /** Every policy set and tier chain seen, by id, so a log line about a packet can still name one just replaced. */
   private readonly known = new Map<string, PolicySet>();
+  private readonly knownChains = new Map<string, TierChain>();
   private readonly waiters = new Set<Waiter>();
   readonly status: EnforcerStatus = { synced: false, syncs: 0, failures: 0, lastSyncMs: 0, lastSyncAt: 0 };
 
@@ -89,6 +101,11 @@ export class PolicyEnforcer {
   /** A policy set by id, current or recently replaced. */
   policySet(id: string): PolicySet | undefined {
     return this.known.get(id);
+  }
+
+  /** A ClusterNetworkPolicy chain by id, current or recently replaced. */
+  tierChain(id: string): TierChain | undefined {
+    return this.knownChains.get(id);
   }
 
   /** What the node enforces now (after the last successful sync). */
@@ -139,8 +156,8 @@ export class PolicyEnforcer {
     if (full) this.lastFull = Date.now();
     this.report(this.current, policy);
     this.current = policy;
-    for (const set of [...policy.ingress.sets.values(), ...policy.egress.sets.values()]) this.known.set(set.id, set);
-    if (this.known.size > 10_000) for (const id of [...this.known.keys()].slice(0, this.known.size - 10_000)) this.known.delete(id);
+    remember(this.known, [...policy.ingress.sets.values(), ...policy.egress.sets.values()]);
+    remember(this.knownChains, Object.values(policy.tiers).flatMap((t) => [...t.ingress.chains.values(), ...t.egress.chains.values()]));
     for (const w of [...this.waiters]) if (policy.localPods.get(w.uid) === w.ip) w.done(true);
     const elapsed = performance.now() - started;
     Object.assign(this.status, { synced: true, syncs: this.status.syncs + 1, lastSyncMs: elapsed, lastSyncAt: Date.now() });

@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { netnsAdd, netnsDelete, run, startNflogReader, type NflogReader, type NflogRecord } from '../platform/index.js';
 import { uniqueName } from '../platform/testing/index.js';
 import { buildTopology, Probe, TCP_PORT, UDP_PORT, type Topology } from '../platform/testing/topology.js';
-import type { NetworkPolicy } from '../kube/types.js';
+import type { ClusterNetworkPolicy, NetworkPolicy } from '../kube/types.js';
 import { createPolicyKernel, type PolicyKernel } from './kernel.js';
 import { computeNodePolicy } from './model.js';
-import { NFLOG_GROUP, renderDiff, renderFull, renderObjects, type NftObjects } from './render.js';
-import { namespace, pod, policy } from './testing.js';
+import { renderDiff, renderFull, type NftObjects } from './nft.js';
+import { renderObjects } from './render.js';
+import { NFLOG_GROUP } from './rules.js';
+import { clusterPolicy, namespace, pod, policy } from './testing.js';
 
 const APPS = ['web', 'api', 'db'];
 
@@ -64,9 +66,13 @@ describe('NetworkPolicy in the kernel', () => {
   });
 
   /** Programs the policies as the component would (full once, then diffs), and checks the diff. */
-  async function enforce(...policies: NetworkPolicy[]): Promise<void> {
+  async function enforce(...policies: (NetworkPolicy | ClusterNetworkPolicy)[]): Promise<void> {
     const pods = topo.pods.map((p, i) => pod(`x/${APPS[i]}`, { ip: p.ip, labels: { app: APPS[i] }, ports: [{ name: 'http', port: TCP_PORT }, { name: 'dns', port: UDP_PORT, protocol: 'UDP' }] }));
-    const next = renderObjects(computeNodePolicy({ nodeName: 'node-1', pods, namespaces: [namespace('x')], policies }));
+    const next = renderObjects(computeNodePolicy({
+      nodeName: 'node-1', pods, namespaces: [namespace('x')],
+      policies: policies.filter((p): p is NetworkPolicy => p.kind === 'NetworkPolicy'),
+      clusterPolicies: policies.filter((p): p is ClusterNetworkPolicy => p.kind === 'ClusterNetworkPolicy'),
+    }));
     await kernel.apply(programmed ? renderDiff(programmed, next) || 'list tables\n' : renderFull(next));
     programmed = next;
     await scratchKernel.apply(renderFull(next));
@@ -126,9 +132,32 @@ describe('NetworkPolicy in the kernel', () => {
     assert.deepEqual(await reachable(['client->web', 'api->web']), ['client->web']);
   });
 
+  it('ClusterNetworkPolicy Admin tier: Deny beats what NetworkPolicy allows, Accept what it denies, Pass hands over', async () => {
+    const app = (name: string) => ({ namespaceSelector: {}, podSelector: { matchLabels: { app: name } } });
+    await enforce(
+      policy('x/allow-all-to-web', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{}] }),
+      clusterPolicy('no-api-to-web', { tier: 'Admin', priority: 10, subject: { pods: app('web') }, ingress: [{ action: 'Deny', from: [{ pods: app('api') }] }] }),
+    );
+    assert.deepEqual(await reachable(['api->web', 'db->web', 'node->web']), ['db->web', 'node->web']);
+    await enforce(
+      policy('x/deny-to-web', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] }),
+      clusterPolicy('db-always', { tier: 'Admin', priority: 5, subject: { pods: app('web') }, ingress: [{ action: 'Accept', from: [{ pods: app('db') }] }] }),
+      clusterPolicy('api-to-namespace-rules', { tier: 'Admin', priority: 6, subject: { pods: app('web') }, ingress: [{ action: 'Pass', from: [{ pods: app('api') }] }] }),
+    );
+    assert.deepEqual(await reachable(['api->web', 'db->web']), ['db->web']);
+  });
+
+  it('ClusterNetworkPolicy Baseline tier: only for pods no NetworkPolicy selects', async () => {
+    await enforce(
+      policy('x/api-to-web', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }] }] }),
+      clusterPolicy('baseline-deny', { tier: 'Baseline', priority: 1, subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
+    );
+    assert.deepEqual(await reachable(['api->web', 'db->web', 'api->db', 'web->api', 'node->db']), ['api->web', 'node->db']);
+  });
+
   it('policies deleted: everything connects again and the table holds no policy chain', async () => {
     await enforce();
     assert.deepEqual(await reachable(everyPair), everyPair);
-    assert.doesNotMatch(await kernel.list(), /chain (ingress|egress)-[0-9a-f]/);
+    assert.doesNotMatch(await kernel.list(), /chain (admin-|baseline-)?(ingress|egress)-[0-9a-f]/);
   });
 });

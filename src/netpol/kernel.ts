@@ -2,7 +2,7 @@
 // network namespace (its node's) or a named one (tests, benchmarks), through src/platform.
 
 import { nft, run } from '../platform/index.js';
-import { FAMILY, TABLE } from './render.js';
+import { FAMILY, TABLE } from './nft.js';
 
 export interface PolicyKernel {
   /** `nft -f -`: one atomic transaction. */

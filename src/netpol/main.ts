@@ -1,6 +1,7 @@
 // The policy component's process, run by the node agent for the kube-system DaemonSet
 // kube-network-policies (hostNetwork: it programs its node's namespace, as kube-proxy does). It
-// follows NetworkPolicies, Pods, Namespaces and Nodes through informers, keeps the node's nftables
+// follows NetworkPolicies, ClusterNetworkPolicies (when served), Pods, Namespaces and Nodes
+// through informers, keeps the node's nftables
 // table in step (enforcer.ts), writes a line for every denied connection (denials.ts, from the
 // kernel's NFLOG through ulogd), and answers the node agent and health checks (server.ts).
 
@@ -14,11 +15,12 @@ import { R } from '../client/resources.js';
 import { createLogger } from '../common/klog.js';
 import type { Namespace, NetworkPolicy, Node, Pod } from '../kube/types.js';
 import { startNflogReader, type NflogReader } from '../platform/index.js';
+import { ClusterPolicySource } from './cluster-policy-source.js';
 import { DenialLog } from './denials.js';
 import { PolicyEnforcer } from './enforcer.js';
 import { createPolicyKernel } from './kernel.js';
 import { podAddress } from './model.js';
-import { NFLOG_GROUP } from './render.js';
+import { NFLOG_GROUP } from './rules.js';
 import { POLICY_PORT, PolicyServer } from './server.js';
 import { flagValue as flag } from '../common/flags.js';
 
@@ -63,9 +65,10 @@ async function main(): Promise<void> {
   const enforcer = new PolicyEnforcer({
     kernel: createPolicyKernel(),
     log: createLogger('enforcer.ts'),
-    inputs: () => ({ nodeName, pods: pods.list(), namespaces: namespaces.list(), policies: policies.list() }),
+    inputs: () => ({ nodeName, pods: pods.list(), namespaces: namespaces.list(), policies: policies.list(), clusterPolicies: clusterPolicies.list(), nodes: nodes.list() }),
   });
   const changed = () => enforcer.changed();
+  const clusterPolicies = new ClusterPolicySource(api, changed, log);
   pods.addHandler({ add: changed, update: (a, b) => { if (podMatters(a, b)) changed(); }, delete: changed });
   namespaces.addHandler({ add: changed, update: (a, b) => { if (JSON.stringify(a.metadata.labels) !== JSON.stringify(b.metadata.labels)) changed(); }, delete: changed });
   policies.addHandler({ add: changed, update: changed, delete: changed });
@@ -73,9 +76,15 @@ async function main(): Promise<void> {
   enforcer.start();
 
   let addresses = new Map<string, string>();
-  nodes.addHandler({ add: () => { addresses = nodeAddresses(nodes.list()); }, update: () => { addresses = nodeAddresses(nodes.list()); }, delete: () => { addresses = nodeAddresses(nodes.list()); } });
+  // Node addresses name log lines' ends and are ClusterNetworkPolicy's `nodes` peers.
+  const nodesChanged = () => {
+    addresses = nodeAddresses(nodes.list());
+    changed();
+  };
+  nodes.addHandler({ add: nodesChanged, update: (a, b) => { if (JSON.stringify(a.status?.addresses) !== JSON.stringify(b.status?.addresses) || JSON.stringify(a.metadata.labels) !== JSON.stringify(b.metadata.labels)) nodesChanged(); }, delete: nodesChanged });
   const denials = new DenialLog({
     policySet: (id) => enforcer.policySet(id),
+    tierChain: (id) => enforcer.tierChain(id),
     describe: (ip) => enforcer.policy?.podNames.get(ip) ?? addresses.get(ip),
     sink: (line) => process.stdout.write(line + '\n'),
   });
@@ -91,7 +100,7 @@ async function main(): Promise<void> {
     log.error(err, 'Denied connections will not be logged');
   }
 
-  await Promise.all(informers.map((x) => x.waitForSync()));
+  await Promise.all([...informers.map((x) => x.waitForSync()), clusterPolicies.start()]);
   log.info('Caches synced; enforcing network policies', { node: nodeName, policies: policies.list().length });
   enforcer.setInitialized();
   // Listening only now: until then the node agent finds no one to ask and starts pods at once,
@@ -105,7 +114,7 @@ async function main(): Promise<void> {
     await server.stop();
     await reader?.stop();
     await enforcer.stop();
-    await Promise.all(informers.map((x) => x.stop()));
+    await Promise.all([...informers.map((x) => x.stop()), clusterPolicies.stop()]);
     api.close();
     rmSync(stateDir, { recursive: true, force: true });
     process.exit(0);

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeNodePolicy, type PolicyInputs } from './model.js';
-import { renderDiff, renderFull, renderObjects } from './render.js';
+import { renderDiff, renderFull } from './nft.js';
+import { renderObjects } from './render.js';
 import { namespace, pod, policy } from './testing.js';
 
 const state = (policies: PolicyInputs['policies'], extraPods: PolicyInputs['pods'] = []): PolicyInputs => ({
@@ -47,15 +48,31 @@ table inet knit-netpol {
 	set ingress-${id}-named {
 		type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags interval;
 	}
+	map egress-admin-pods {
+		type ipv4_addr : verdict;
+	}
+	map ingress-admin-pods {
+		type ipv4_addr : verdict;
+	}
+	map egress-baseline-pods {
+		type ipv4_addr : verdict;
+	}
+	map ingress-baseline-pods {
+		type ipv4_addr : verdict;
+	}
 	chain egress {
 		type filter hook forward priority filter - 5; policy accept;
 		ct state established,related accept
+		ip saddr vmap @egress-admin-pods
 		ip saddr vmap @egress-pods
+		ip saddr vmap @egress-baseline-pods
 	}
 	chain ingress {
 		type filter hook forward priority filter; policy accept;
 		ct state established,related accept
+		ip daddr vmap @ingress-admin-pods
 		ip daddr vmap @ingress-pods
+		ip daddr vmap @ingress-baseline-pods
 	}
 	chain ingress-${id} {
 		ip saddr @ingress-${id}-peers accept

@@ -1,6 +1,6 @@
 // Objects for the policy component's tests: pods, namespaces and policies as the API serves them.
 
-import type { Namespace, NetworkPolicy, Pod } from '../kube/types.js';
+import type { ClusterNetworkPolicy, Namespace, NetworkPolicy, Pod } from '../kube/types.js';
 
 export interface PodOptions {
   node?: string;
@@ -35,4 +35,8 @@ export function policy(key: string, spec: Partial<NetworkPolicy['spec']>, annota
     metadata: { namespace, name, annotations },
     spec: { podSelector: {}, ...spec },
   };
+}
+
+export function clusterPolicy(name: string, spec: ClusterNetworkPolicy['spec']): ClusterNetworkPolicy {
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec };
 }
