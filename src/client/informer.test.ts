@@ -249,8 +249,12 @@ test('stop() while the server has not answered the list returns at once, ending 
   const w = await informerFor(t, ns);
   w.proxy.hold('list');
   w.informer.start();
+  const waiting = w.informer.waitForSync();
   await until('the list to arrive', () => w.proxy.heldCount('list') === 1);
   await within('stop()', 2000, w.informer.stop());
+  // Whoever waited for the cache hears that it will not fill, as client-go's WaitForCacheSync says false.
+  assert.equal(await within('waitForSync()', 1000, waiting), false);
+  assert.equal(await w.informer.waitForSync(), false);
   w.proxy.release('list');
   await sleep(100);
   assert.deepEqual(w.proxy.watches(), []);

@@ -37,7 +37,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly indexes = new Map<string, { fn: IndexFn<T>; map: Map<string, Set<string>> }>();
   private readonly handlers: EventHandler<T>[] = [];
   private synced = false;
-  private syncWaiters: (() => void)[] = [];
+  private syncWaiters: ((synced: boolean) => void)[] = [];
   private resourceVersion = '';
   private watch?: WatchHandle;
   private stopped = false;
@@ -81,8 +81,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.synced;
   }
 
-  waitForSync(): Promise<void> {
-    if (this.synced) return Promise.resolve();
+  /** Resolves true once the first list is in the cache; false if the informer is stopped first (as client-go's WaitForCacheSync). */
+  waitForSync(): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
@@ -97,6 +99,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const w of this.syncWaiters.splice(0)) w(false);
     this.listAbort?.abort();
     this.watch?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -165,7 +168,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resourceVersion = rv;
     if (!this.synced) {
       this.synced = true;
-      for (const w of this.syncWaiters.splice(0)) w();
+      for (const w of this.syncWaiters.splice(0)) w(true);
     }
   }
 

@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     log.error(err, 'Denied connections will not be logged');
   }
 
-  await Promise.all([...informers.map((x) => x.waitForSync()), clusterPolicies.start()]);
+  const [synced] = await Promise.all([Promise.all(informers.map((x) => x.waitForSync())), clusterPolicies.start()]);
+  if (synced.includes(false)) return; // stopped before the caches filled: enforce nothing
   log.info('Caches synced; enforcing network policies', { node: nodeName, policies: policies.list().length });
   enforcer.setInitialized();
   // Listening only now: until then the node agent finds no one to ask and starts pods at once,
