@@ -16,9 +16,6 @@
 //
 // Run (root): node --import tsx bench/netpol.bench.ts [iterations]   (default 30)
 
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { ApiClient } from '../src/client/client.js';
 import { loadKubeconfig } from '../src/client/config.js';
 import { R } from '../src/client/resources.js';
@@ -32,7 +29,8 @@ import { renderObjects } from '../src/netpol/render.js';
 import { namespace, pod, policy } from '../src/netpol/testing.js';
 import { nft } from '../src/platform/index.js';
 import { buildTopology, Probe, TCP_PORT, type Topology } from '../src/platform/testing/topology.js';
-import { startCluster, type Cluster } from '../test/e2e/lib/cluster.js';
+import { startCluster } from '../test/e2e/lib/cluster.js';
+import { NftMonitors, now } from './lib/nft-monitor.js';
 import { applyAll } from '../test/e2e/lib/netpol.js';
 import { readyPods } from '../test/e2e/lib/cluster-node.js';
 import { sleep, waitFor } from '../test/e2e/lib/wait.js';
@@ -41,7 +39,6 @@ const CONNECTS = 300;
 const LOAD_MS = 2000;
 const LOAD_CONCURRENCY = 8;
 const PEERS = 1000;
-const now = (): number => performance.timeOrigin + performance.now();
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
@@ -135,45 +132,11 @@ async function perPacket(): Promise<void> {
   }
 }
 
-/** `nft monitor` in every node's namespace: the time each node's kernel committed a matching change. */
-class ElementMonitors {
-  private readonly children: ChildProcessByStdio<null, Readable, null>[] = [];
-  private readonly waiting = new Set<(node: string, line: string, at: number) => void>();
-
-  constructor(c: Cluster, private readonly nodes: string[]) {
-    for (const node of nodes) {
-      const child = spawn('ip', ['netns', 'exec', `knit-${c.name}-${node}`, 'nft', 'monitor', 'elements'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const at = now();
-        for (const w of this.waiting) w(node, line, at);
-      });
-      this.children.push(child);
-    }
-  }
-
-  firstOnEveryNode(match: (node: string, line: string) => boolean): Promise<number[]> {
-    return Promise.all(this.nodes.map((node) => new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiting.delete(w); reject(new Error(`${node}: no matching change in 60 s`)); }, 60_000);
-      const w = (n: string, line: string, at: number) => {
-        if (n !== node || !match(n, line)) return;
-        clearTimeout(timer);
-        this.waiting.delete(w);
-        resolve(at);
-      };
-      this.waiting.add(w);
-    })));
-  }
-
-  stop(): void {
-    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
-  }
-}
-
 async function inCluster(iterations: number): Promise<void> {
   const c = await startCluster({ nodes: 3, prefix: 't20-bench-' });
   const api = new ApiClient(loadKubeconfig(c.kubeconfig));
   const nodes = ['node-1', 'node-2', 'node-3'];
-  let monitors: ElementMonitors | undefined;
+  let monitors: NftMonitors | undefined;
   try {
     await applyAll(c, [namespace('bench'), ...nodes.map((node, i) => ({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'bench', labels: { app: 'bench' } },
@@ -198,7 +161,7 @@ async function inCluster(iterations: number): Promise<void> {
     }
     progress('part 2: API reference done');
 
-    monitors = new ElementMonitors(c, nodes);
+    monitors = new NftMonitors(c, nodes, 'elements');
     await sleep(300);
     const enforced: number[] = [];
     for (let i = 0; i < iterations; i++) {

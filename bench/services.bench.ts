@@ -20,11 +20,10 @@ import { iptablesSave, nft } from '../src/platform/index.js';
 import { startCluster, type Cluster } from '../test/e2e/lib/cluster.js';
 import { mentions, readyPods, rollout, sha256Base32 } from '../test/e2e/lib/services.js';
 import { sleep, waitFor } from '../test/e2e/lib/wait.js';
+import { NftMonitors, now } from './lib/nft-monitor.js';
 
 type Mode = 'iptables' | 'nftables';
 const NODES = ['node-1', 'node-2', 'node-3'];
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
-const now = (): number => performance.timeOrigin + performance.now();
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 // Interrupted: exit normally so that the harness ends the cluster (by pid) and removes its files.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
@@ -149,49 +148,11 @@ async function serviceToConnection(c: Cluster, api: ApiClient, agent: ConnectAge
   return out;
 }
 
-/**
- * `nft monitor rules` in every node's namespace: the kernel reports each committed rule change
- * (iptables-nft rules are nftables rules too), so the time a DNAT went is known without polling.
- */
-class RuleMonitors {
-  private readonly children: ChildProcessByStdio<null, Readable, null>[] = [];
-  private readonly waiting = new Set<(line: string, at: number) => void>();
-
-  constructor(c: Cluster) {
-    for (const node of NODES) {
-      const child = spawn('ip', ['netns', 'exec', `knit-${c.name}-${node}`, 'nft', 'monitor', 'rules'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const at = now();
-        for (const w of this.waiting) w(`${node} ${line}`, at);
-      });
-      this.children.push(child);
-    }
-  }
-
-  /** Resolves with the time each node first reported a line for which match holds. */
-  firstOnEveryNode(match: (line: string) => boolean): Promise<number[]> {
-    return Promise.all(NODES.map((node) => new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiting.delete(w); reject(new Error(`${node}: no matching rule change in 60 s`)); }, 60_000);
-      const w = (line: string, at: number) => {
-        if (!line.startsWith(`${node} `) || !match(line)) return;
-        clearTimeout(timer);
-        this.waiting.delete(w);
-        resolve(at);
-      };
-      this.waiting.add(w);
-    })));
-  }
-
-  stop(): void {
-    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
-  }
-}
-
 /** The chain holding the DNAT to one endpoint of default/bench (port 8080), as both modes name it. */
 const endpointChain = (mode: Mode, ip: string): string =>
   mode === 'iptables' ? `KUBE-SEP-${sha256Base32(`default/benchtcp${ip}:8080`).slice(0, 16)} ` : `__${ip}/8080 `;
 
-async function podToGone(c: Cluster, api: ApiClient, monitors: RuleMonitors, mode: Mode, iterations: number): Promise<number[]> {
+async function podToGone(c: Cluster, api: ApiClient, monitors: NftMonitors, mode: Mode, iterations: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const pods = await readyPods(c, 'app=bench', 3);
@@ -200,7 +161,7 @@ async function podToGone(c: Cluster, api: ApiClient, monitors: RuleMonitors, mod
     const victim = pods[i % pods.length];
     // The transaction that deletes the DNAT rule to the victim also drops it from the Service's balancing.
     const chain = endpointChain(mode, victim.ip);
-    const gone = monitors.firstOnEveryNode((line) => line.includes(' delete rule ') && line.includes(chain));
+    const gone = monitors.firstOnEveryNode((_node, line) => line.includes('delete rule ') && line.includes(chain));
     const t0 = now();
     await api.delete(R.pods, 'default', victim.name);
     out.push(Math.max(...(await gone)) - t0);
@@ -236,7 +197,7 @@ async function measure(mode: Mode, iterations: number): Promise<{ rows: Row[]; r
     await api.create(R.services, 'default', {
       apiVersion: 'v1', kind: 'Service', metadata: { name: 'bench' }, spec: { selector: { app: 'bench' }, ports: [{ port: 80, targetPort: 8080 }] },
     } as KubeObject);
-    const monitors = new RuleMonitors(c);
+    const monitors = new NftMonitors(c, NODES, 'rules');
     let deleted: number[];
     try {
       await sleep(500);

@@ -39,7 +39,7 @@ export async function denied(kubeconfig: string, o: { follow: boolean; out: (lin
     const follow = (p: Pod) => {
       const name = p.metadata.name!;
       if (following.has(name)) return;
-      const handle = api.streamLines(logPath(name), { follow: 'true' }, (line) => { if (VERDICT_LINE.test(line)) o.out(line); });
+      const handle = api.streamLines(logPath(name), { query: { follow: 'true' }, accept: '*/*' }, (line) => { if (VERDICT_LINE.test(line)) o.out(line); });
       following.set(name, handle);
       void handle.done.catch(() => undefined).finally(() => following.delete(name));
     };

@@ -166,12 +166,16 @@ export class ApiClient {
     return this.request<KubeObject>('DELETE', pathOf(ref, namespace, name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...options } });
   }
 
-  /** A GET whose answer is read line by line as it comes (a followed log); stop() ends it. */
-  streamLines(path: string, query: RequestOptions['query'], onLine: (line: string) => void): WatchHandle {
+  /**
+   * A GET whose answer is read line by line as it comes (a watch, a followed log); stop() ends it.
+   * A non-2xx answer rejects `done` with the server's Status; so does anything onLine throws,
+   * which also ends the stream.
+   */
+  streamLines(path: string, o: RequestOptions, onLine: (line: string) => void): WatchHandle {
     let cancel: () => void = () => undefined;
     let stopped = false;
     const done = new Promise<void>((resolve, reject) => {
-      cancel = this.open('GET', path, { query, accept: '*/*' }, (res) => {
+      cancel = this.open('GET', path, o, (res) => {
         const failed = (res.statusCode ?? 0) >= 300;
         let buf = '';
         res.setEncoding('utf8');
@@ -180,8 +184,15 @@ export class ApiClient {
           if (failed) return;
           let nl: number;
           while ((nl = buf.indexOf('\n')) >= 0) {
-            onLine(buf.slice(0, nl));
+            const line = buf.slice(0, nl);
             buf = buf.slice(nl + 1);
+            try {
+              onLine(line);
+            } catch (err) {
+              reject(err as Error);
+              cancel();
+              return;
+            }
           }
         });
         res.on('end', () => {
@@ -205,56 +216,12 @@ export class ApiClient {
 
   /** Streams watch events; handler errors end the watch. */
   watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, o: WatchOptions, onEvent: (type: WatchEventType, obj: T) => void): WatchHandle {
-    let cancel: () => void = () => undefined;
-    let stopped = false;
-    const done = new Promise<void>((resolve, reject) => {
-      const query = { watch: 1, ...o, allowWatchBookmarks: o.allowWatchBookmarks ? 'true' : undefined };
-      cancel = this.open('GET', pathOf(ref, namespace), { query }, (res) => {
-        if ((res.statusCode ?? 0) >= 300) {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            let status: Status;
-            try { status = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { status = statusFailure(res.statusCode ?? 500, 'Unknown', 'watch failed'); }
-            reject(new ApiError(status));
-          });
-          return;
-        }
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (!line.trim()) continue;
-            try {
-              const ev = JSON.parse(line) as { type: WatchEventType; object: any };
-              if (ev.type === 'ERROR') {
-                reject(new ApiError(ev.object as Status));
-                cancel();
-                return;
-              }
-              onEvent(ev.type, ev.object as T);
-            } catch (err) {
-              reject(err as Error);
-              cancel();
-              return;
-            }
-          }
-        });
-        res.on('end', () => resolve());
-        res.on('close', () => resolve());
-        res.on('error', (e) => (stopped ? resolve() : reject(e)));
-      }, (e) => (stopped ? resolve() : reject(e)));
+    const query = { watch: 1, ...o, allowWatchBookmarks: o.allowWatchBookmarks ? 'true' : undefined };
+    return this.streamLines(pathOf(ref, namespace), { query }, (line) => {
+      if (!line.trim()) return;
+      const ev = JSON.parse(line) as { type: WatchEventType; object: any };
+      if (ev.type === 'ERROR') throw new ApiError(ev.object as Status);
+      onEvent(ev.type, ev.object as T);
     });
-    return {
-      stop: () => {
-        stopped = true;
-        cancel();
-      },
-      done,
-    };
   }
 }
