@@ -90,6 +90,8 @@ export interface ResourceDef {
   storageVersion?: string;
   /** The OpenAPI schema name: "io.k8s.api.core.v1.Service". */
   schemaName?: string;
+  /** Metadata checked as apimachinery's generic ValidateObjectMeta (the apiextensions server's kinds: CRDs, custom resources). */
+  genericMetadata?: boolean;
   /** How metadata.name is checked, as upstream's ValidateXName; default DNS-1123 subdomain. */
   nameValidation?: 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
 

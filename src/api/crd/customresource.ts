@@ -5,6 +5,7 @@
 
 import { errors, type FieldError, invalid } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
+import { goSprintV } from '../decode/gofmt.js';
 import { splitStatus } from '../resources/common.js';
 import type { ResourceDef, ScalePaths, Subresource } from '../resource.js';
 import { validateFinalizerName } from '../validation/meta.js';
@@ -45,7 +46,7 @@ function nestedInt(obj: KubeObject, path: string): { value: number; error?: stri
   }
   if (typeof cur !== 'number' || !Number.isInteger(cur)) {
     const type = cur === null ? '<nil>' : typeof cur === 'number' ? 'float64' : typeof cur === 'string' ? 'string' : typeof cur === 'boolean' ? 'bool' : Array.isArray(cur) ? '[]interface {}' : 'map[string]interface {}';
-    return { value: 0, error: `${path} accessor error: ${JSON.stringify(cur)} is of the type ${type}, expected int64` };
+    return { value: 0, error: `${path} accessor error: ${goSprintV(cur)} is of the type ${type}, expected int64` };
   }
   return { value: cur };
 }
@@ -126,6 +127,7 @@ export function customResourceDef(crd: CustomResourceDefinition, v: CRDVersion, 
     shortNames: names.shortNames?.length ? names.shortNames : undefined,
     categories: names.categories?.length ? names.categories : undefined,
     namespaced: crd.spec.scope === 'Namespaced',
+    genericMetadata: true,
     subresources,
     hasStatus: statusSub,
     hasGeneration: true,

@@ -20,6 +20,7 @@ export function customResourceDefinitionResource(): ResourceDef {
     shortNames: ['crd', 'crds'],
     categories: ['api-extensions'],
     namespaced: false,
+    genericMetadata: true,
     subresources: ['status'],
     hasStatus: true,
     hasGeneration: true,
