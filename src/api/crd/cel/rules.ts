@@ -8,6 +8,7 @@ import { GoValue, type FieldError, invalid } from '../../../kube/errors.js';
 import { child, index } from '../paths.js';
 import { additionalPropertiesOf, itemsOf } from '../structural.js';
 import type { JSONSchemaProps, ValidationRule } from '../types.js';
+import { unescapeProperty } from './escaping.js';
 import { celEnvironment } from './library.js';
 
 export type Program = (bindings: Record<string, unknown>) => CelResult;
@@ -67,12 +68,12 @@ function undefinedFields(expr: AstNode, schema: JSONSchemaProps, root: boolean, 
     if (k.case === 'selectExpr') {
       const parent = resolve(k.value.operand);
       if (!parent || open(parent.s)) return undefined;
-      const field: string = k.value.field;
+      const field = unescapeProperty(k.value.field as string);
       if (parent.root && (field === 'metadata' || field === 'apiVersion' || field === 'kind')) return undefined;
       const sub = parent.s!.properties![field];
       if (!sub && !found) {
         const at = positions[String(e!.id)];
-        found = `compilation failed: ERROR: <input>:1:${at === undefined ? 1 : at + 1}: undefined field '${field}'`;
+        found = `compilation failed: ERROR: <input>:1:${at === undefined ? 1 : at + 1}: undefined field '${k.value.field}'`;
       }
       return sub ? { s: sub, root: false } : undefined;
     }

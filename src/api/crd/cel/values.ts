@@ -7,6 +7,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { additionalPropertiesOf, itemsOf } from '../structural.js';
 import type { JSONSchemaProps } from '../types.js';
+import { escapeProperty } from './escaping.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -48,10 +49,13 @@ export function toCel(v: unknown, s: JSONSchemaProps | undefined, resourceRoot =
       out.set(k, x);
       continue;
     }
-    const sub = props && Object.hasOwn(props, k) ? props[k] : additional;
+    const declared = props && Object.hasOwn(props, k);
+    const sub = declared ? props[k] : additional;
     // Without a schema for it (preserve-unknown-fields), a field is typed by its JSON kind.
     if (!sub && s && props && !s['x-kubernetes-preserve-unknown-fields']) continue;
-    out.set(k, toCel(x, sub));
+    // Object properties go by their CEL names (namespace is __namespace__); map keys stay as they are.
+    const name = declared || !additional ? escapeProperty(k) : k;
+    if (name !== undefined) out.set(name, toCel(x, sub));
   }
   return out;
 }
