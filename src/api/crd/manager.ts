@@ -96,13 +96,14 @@ export class CustomResourceManager {
   private refresh(): void {
     this.computeNames();
     let changed = false;
-    for (const [name, crd] of this.crds) changed = this.serve(name, crd) || changed;
+    // What went goes first: a CRD taking over its names (and schema names) registers after.
     for (const name of [...this.serving.keys()]) {
       if (this.crds.has(name)) continue;
       unregisterStructs(this.serving.get(name)!.structs);
       this.serving.delete(name);
       changed = true;
     }
+    for (const [name, crd] of this.crds) changed = this.serve(name, crd) || changed;
     if (changed) this.publish();
     for (const [name, crd] of this.crds) {
       if (!this.statusCurrent(crd)) void this.syncStatus(name);
@@ -160,11 +161,13 @@ export class CustomResourceManager {
 
   private publish(): void {
     const served = [...this.serving.values()].flatMap((s) => s.served);
+    let documents = new Map<string, unknown>();
     try {
-      this.host.changed(served.map((s) => s.def), customResourceDocuments(served, this.host.version));
+      documents = customResourceDocuments(served, this.host.version);
     } catch (err) {
-      this.host.log?.(`custom resources: serving failed: ${(err as Error).stack ?? err}`);
+      this.host.log?.(`custom resources: OpenAPI documents: ${(err as Error).stack ?? err}`);
     }
+    this.host.changed(served.map((s) => s.def), documents);
   }
 
   /** The status the controllers want for `crd`, from its current status. */
