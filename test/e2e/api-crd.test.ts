@@ -46,6 +46,10 @@ describe('custom resources', () => {
     assert.deepEqual(table.rows.map((r) => [r.NAME, r.SHORTNAMES, r.APIVERSION, r.NAMESPACED, r.KIND, r.VERBS, r.CATEGORIES]), [
       ['crontabs', 'ct', 'stable.example.com/v1', 'true', 'CronTab', 'create,delete,deletecollection,get,list,patch,update,watch', 'all'],
     ]);
+    const crds = parseTable(await c.kubectlOk(['api-resources', '--api-group=apiextensions.k8s.io']));
+    assert.deepEqual(crds.rows.map((r) => [r.NAME, r.SHORTNAMES, r.APIVERSION, r.NAMESPACED, r.KIND]), [
+      ['customresourcedefinitions', 'crd,crds', 'apiextensions.k8s.io/v1', 'false', 'CustomResourceDefinition'],
+    ]);
     const versions = JSON.parse(await c.kubectlOk(['get', '--raw', '/apis/stable.example.com']));
     assert.deepEqual(versions.versions.map((v: { version: string }) => v.version), ['v1', 'v1beta1']);
     assert.equal(versions.preferredVersion.version, 'v1');

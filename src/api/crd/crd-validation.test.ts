@@ -110,6 +110,18 @@ describe('CustomResourceDefinition validation', () => {
     assert.deepEqual(list, ['spec.validation.openAPIV3Schema.properties[l].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.validation.openAPIV3Schema.properties[l]']);
   });
 
+  it('a rule too expensive for unbounded lists is refused; bounding the list lets it pass', () => {
+    const names = (maxItems?: number): JSONSchemaProps => ({
+      type: 'object', properties: { names: { type: 'array', ...(maxItems ? { maxItems } : {}), items: { type: 'string', maxLength: 10 }, 'x-kubernetes-validations': [{ rule: 'self.all(x, self.all(y, x == y || x != y))' }] } },
+    });
+    assert.deepEqual(errorsOf(withSchema(names())), [
+      'spec.validation.openAPIV3Schema.properties[names].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)',
+      'spec.validation.openAPIV3Schema.properties[names].x-kubernetes-validations[0].rule: Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema',
+      'spec.validation.openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)',
+    ]);
+    assert.deepEqual(errorsOf(withSchema(names(100))), []);
+  });
+
   it('subresources and printer columns', () => {
     assert.deepEqual(errorsOf(withSchema(GOOD, { subresources: { scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: '.spec.replicas' } } })), [
       'spec.subresources.scale.specReplicasPath: Invalid value: "spec.replicas": must be a simple json path starting with .',

@@ -4,7 +4,8 @@
 // pruned, list and map types, x-kubernetes-validations syntax and compilation.
 
 import { type FieldError, forbidden, invalid, notSupported, required } from '../../kube/errors.js';
-import { ruleCompileErrors } from './cel/rules.js';
+import { costErrorMessage, CRD_COST_LIMIT, maxSize } from './cel/cost.js';
+import { type CostTally, ruleCompileErrors } from './cel/rules.js';
 import { child, index, key } from './paths.js';
 import { pruneObject } from './schema/prune.js';
 import { printable, validateSchema } from './schema/validate.js';
@@ -27,6 +28,8 @@ interface NodeContext {
   uncorrelatable?: string;
   /** CEL rules are compiled only on a structural schema. */
   cel: boolean;
+  /** How many times a rule at this node runs at most. */
+  cardinality: number;
 }
 
 const isZero = (v: unknown) => v === undefined || v === null || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0);
@@ -65,12 +68,20 @@ export function validateVersionSchema(schema: JSONSchemaProps | undefined, statu
   }
   const nodeErrs: FieldError[] = [];
   const celErrs: FieldError[] = [];
-  validateNode(schema, root, { allowDefaults: true, insideResourceMeta: false, cel }, true, nodeErrs, celErrs);
+  const tally: CostTally = { cardinality: 1, total: 0, rules: [] };
+  validateNode(schema, root, { allowDefaults: true, insideResourceMeta: false, cel, cardinality: 1 }, true, nodeErrs, celErrs, tally);
   errs.push(...nodeErrs, ...celErrs);
+  if (tally.total > CRD_COST_LIMIT) {
+    // Upstream names the rules that cost most, then the total.
+    for (const r of [...tally.rules].sort((a, b) => b.cost - a.cost).slice(0, 4)) {
+      errs.push(forbidden(r.path, 'contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema'));
+    }
+    errs.push(forbidden(root, costErrorMessage('x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema', tally.total, CRD_COST_LIMIT)));
+  }
   return errs;
 }
 
-function validateNode(s: JSONSchemaProps | undefined, path: string, ctx: NodeContext, isRoot: boolean, errs: FieldError[], celErrs: FieldError[]): void {
+function validateNode(s: JSONSchemaProps | undefined, path: string, ctx: NodeContext, isRoot: boolean, errs: FieldError[], celErrs: FieldError[], tally: CostTally): void {
   if (!s) return;
   errs.push(...standardChecks(s, path, ctx));
   if (s.uniqueItems) errs.push(forbidden(child(path, 'uniqueItems'), 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'));
@@ -78,8 +89,9 @@ function validateNode(s: JSONSchemaProps | undefined, path: string, ctx: NodeCon
     if (Object.keys(s.properties ?? {}).length && (s.additionalProperties === false || typeof s.additionalProperties === 'object')) {
       errs.push(forbidden(child(path, 'additionalProperties'), 'additionalProperties and properties are mutual exclusive'));
     }
-    const sub = ctx.insideResourceMeta ? { ...ctx, allowDefaults: false, disallowDefaultsReason: 'inside additionalProperties applying to object metadata' } : ctx;
-    validateNode(additionalPropertiesOf(s), child(path, 'additionalProperties'), sub, false, errs, celErrs);
+    const base = { ...ctx, cardinality: ctx.cardinality * maxSize(s) };
+    const sub = ctx.insideResourceMeta ? { ...base, allowDefaults: false, disallowDefaultsReason: 'inside additionalProperties applying to object metadata' } : base;
+    validateNode(additionalPropertiesOf(s), child(path, 'additionalProperties'), sub, false, errs, celErrs, tally);
   }
   const mapType = s['x-kubernetes-map-type'];
   for (const [name, prop] of Object.entries(s.properties ?? {})) {
@@ -89,25 +101,26 @@ function validateNode(s: JSONSchemaProps | undefined, path: string, ctx: NodeCon
       sub = { ...sub, insideResourceMeta: true };
       if (isRoot) sub = { ...sub, allowDefaults: false, disallowDefaultsReason: `in top-level ${name}` };
     }
-    validateNode(prop, key(child(path, 'properties'), name), sub, false, errs, celErrs);
+    validateNode(prop, key(child(path, 'properties'), name), sub, false, errs, celErrs, tally);
   }
   const plain = { ...ctx, cel: false };
-  validateNode(s.not, child(path, 'not'), plain, false, errs, celErrs);
-  (s.allOf ?? []).forEach((x, i) => validateNode(x, index(child(path, 'allOf'), i), plain, false, errs, celErrs));
-  (s.oneOf ?? []).forEach((x, i) => validateNode(x, index(child(path, 'oneOf'), i), plain, false, errs, celErrs));
-  (s.anyOf ?? []).forEach((x, i) => validateNode(x, index(child(path, 'anyOf'), i), plain, false, errs, celErrs));
-  for (const [name, d] of Object.entries(s.definitions ?? {})) validateNode(d, key(child(path, 'definitions'), name), plain, false, errs, celErrs);
+  validateNode(s.not, child(path, 'not'), plain, false, errs, celErrs, tally);
+  (s.allOf ?? []).forEach((x, i) => validateNode(x, index(child(path, 'allOf'), i), plain, false, errs, celErrs, tally));
+  (s.oneOf ?? []).forEach((x, i) => validateNode(x, index(child(path, 'oneOf'), i), plain, false, errs, celErrs, tally));
+  (s.anyOf ?? []).forEach((x, i) => validateNode(x, index(child(path, 'anyOf'), i), plain, false, errs, celErrs, tally));
+  for (const [name, d] of Object.entries(s.definitions ?? {})) validateNode(d, key(child(path, 'definitions'), name), plain, false, errs, celErrs, tally);
   const items = itemsOf(s);
   if (s.items !== undefined) {
-    const sub = s['x-kubernetes-list-type'] === 'map' ? ctx : { ...ctx, uncorrelatable: ctx.uncorrelatable ?? path };
-    validateNode(items, child(path, 'items'), sub, false, errs, celErrs);
-    if (Array.isArray(s.items)) s.items.forEach((x, i) => validateNode(x, index(child(path, 'items'), i), sub, false, errs, celErrs));
+    const counted = { ...ctx, cardinality: ctx.cardinality * maxSize(s) };
+    const sub = s['x-kubernetes-list-type'] === 'map' ? counted : { ...counted, uncorrelatable: ctx.uncorrelatable ?? path };
+    validateNode(items, child(path, 'items'), sub, false, errs, celErrs, tally);
+    if (Array.isArray(s.items)) s.items.forEach((x, i) => validateNode(x, index(child(path, 'items'), i), sub, false, errs, celErrs, tally));
   }
   if (s['x-kubernetes-preserve-unknown-fields'] === false) {
     errs.push(invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), false, 'must be true or undefined'));
   }
   errs.push(...listAndMapTypes(s, path));
-  errs.push(...validationRules(s, path, ctx, errs.length === 0, celErrs, isRoot));
+  errs.push(...validationRules(s, path, ctx, errs.length === 0, celErrs, isRoot, tally));
 }
 
 /** upstream's specStandardValidatorV3.validate. */
@@ -196,7 +209,7 @@ function listAndMapTypes(s: JSONSchemaProps, path: string): FieldError[] {
   return errs;
 }
 
-function validationRules(s: JSONSchemaProps, path: string, ctx: NodeContext, noSchemaErrors: boolean, celErrs: FieldError[], isRoot: boolean): FieldError[] {
+function validationRules(s: JSONSchemaProps, path: string, ctx: NodeContext, noSchemaErrors: boolean, celErrs: FieldError[], isRoot: boolean, tally: CostTally): FieldError[] {
   const rules = s['x-kubernetes-validations'] ?? [];
   if (!rules.length) return [];
   const errs: FieldError[] = [];
@@ -216,7 +229,10 @@ function validationRules(s: JSONSchemaProps, path: string, ctx: NodeContext, noS
     if (rule.fieldPath && /\n/.test(rule.fieldPath)) errs.push(invalid(child(at, 'fieldPath'), rule.fieldPath, 'fieldPath must not contain line breaks'));
     if (rule.fieldPath && !fieldPathValid(s, rule.fieldPath)) errs.push(invalid(child(at, 'fieldPath'), rule.fieldPath, 'fieldPath must be a valid path'));
   });
-  if (noSchemaErrors && errs.length === 0 && ctx.cel) celErrs.push(...ruleCompileErrors(s, path, isRoot, ctx.uncorrelatable));
+  if (noSchemaErrors && errs.length === 0 && ctx.cel) {
+    tally.cardinality = ctx.cardinality;
+    celErrs.push(...ruleCompileErrors(s, path, isRoot, ctx.uncorrelatable, tally));
+  }
   return errs;
 }
 

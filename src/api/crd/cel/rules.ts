@@ -4,11 +4,12 @@
 // walks only where rules are.
 
 import { parse, plan, type CelResult } from '@bufbuild/cel';
-import { GoValue, type FieldError, invalid } from '../../../kube/errors.js';
+import { forbidden, GoValue, type FieldError, invalid } from '../../../kube/errors.js';
 import { child, index } from '../paths.js';
 import { additionalPropertiesOf, itemsOf } from '../structural.js';
 import type { JSONSchemaProps, ValidationRule } from '../types.js';
 import { unescapeProperty } from './escaping.js';
+import { costErrorMessage, estimateCost, RULE_COST_LIMIT } from './cost.js';
 import { celEnvironment } from './library.js';
 
 export type Program = (bindings: Record<string, unknown>) => CelResult;
@@ -23,6 +24,8 @@ export interface CompiledRule {
   messageError?: string;
   /** rule.fieldPath as a field path suffix ("spec.replicas"). */
   fieldPath?: string;
+  /** The estimated cost of one evaluation (./cost.ts). */
+  cost: number;
 }
 
 /** The schema with its compiled rules, only as deep as rules go. */
@@ -125,7 +128,7 @@ function compileOne(expression: string, schema: JSONSchemaProps, root: boolean):
 /** Compiles the rules of one schema node. */
 export function compileNodeRules(schema: JSONSchemaProps, root: boolean): CompiledRule[] {
   return (schema['x-kubernetes-validations'] ?? []).map((rule) => {
-    const out: CompiledRule = { rule, usesOldSelf: false };
+    const out: CompiledRule = { rule, usesOldSelf: false, cost: 0 };
     if (rule.fieldPath) out.fieldPath = normalizeFieldPath(rule.fieldPath);
     if (!rule.rule?.trim()) return out;
     const r = compileOne(rule.rule, schema, root);
@@ -133,6 +136,7 @@ export function compileNodeRules(schema: JSONSchemaProps, root: boolean): Compil
     else {
       out.program = r.program;
       out.usesOldSelf = usesIdent(r.ast, 'oldSelf');
+      out.cost = r.ast ? estimateCost(r.ast, schema) : 0;
     }
     if (rule.messageExpression?.trim()) {
       const m = compileOne(rule.messageExpression, schema, root);
@@ -174,15 +178,29 @@ export function ruleGoValue(r: ValidationRule): GoValue {
   return new GoValue(`apiextensions.ValidationRule{Rule:${q(r.rule)}, Message:${q(r.message)}, MessageExpression:${q(r.messageExpression)}, Reason:${reason}, FieldPath:${q(r.fieldPath)}, OptionalOldSelf:${optional}}`);
 }
 
+/** The estimated costs of a schema's rules, summed over the whole schema (and how often the current node's rules run). */
+export interface CostTally {
+  /** How many times a rule at the current node runs at most (the sizes of the lists and maps around it). */
+  cardinality: number;
+  total: number;
+  rules: { path: string; cost: number }[];
+}
+
 /**
  * The compile errors of every rule in `schema` (for CRD validation), at
  * `<path>.x-kubernetes-validations[i].rule` (or `.messageExpression`). `uncorrelatable` is the
  * path of the nearest enclosing list or map whose items oldSelf cannot reach, if any.
  */
-export function ruleCompileErrors(schema: JSONSchemaProps, path: string, root: boolean, uncorrelatable?: string): FieldError[] {
+export function ruleCompileErrors(schema: JSONSchemaProps, path: string, root: boolean, uncorrelatable?: string, cost?: CostTally): FieldError[] {
   const errs: FieldError[] = [];
   compileNodeRules(schema, root).forEach((c, i) => {
     const at = index(child(path, 'x-kubernetes-validations'), i);
+    const total = c.cost * (cost?.cardinality ?? 1);
+    if (total > RULE_COST_LIMIT) errs.push(forbidden(child(at, 'rule'), costErrorMessage('estimated rule cost', total, RULE_COST_LIMIT)));
+    if (cost) {
+      cost.total += total;
+      cost.rules.push({ path: child(at, 'rule'), cost: total });
+    }
     if (c.error) errs.push(invalid(child(at, 'rule'), ruleGoValue(c.rule), c.error));
     if (c.messageError) errs.push(invalid(child(at, 'messageExpression'), ruleGoValue(c.rule), c.messageError));
     if (c.usesOldSelf && uncorrelatable !== undefined) {
