@@ -6,7 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fixture, startCluster, type Cluster } from './lib/cluster.js';
 import { parseTable } from './lib/table.js';
 import { waitFor } from './lib/wait.js';
@@ -100,6 +100,23 @@ describe('custom resources', () => {
     }
   });
 
+  test('kubectl apply of a changed CRD updates it: new names are served, generation counts the change', async () => {
+    const original = readFileSync(fixture('crds/crontab-crd.yaml'), 'utf8');
+    assert.equal(await c.kubectlOk(['apply', '-f', '-'], { input: original.replace('shortNames: [ct]', 'shortNames: [ct, cts]') }),
+      `customresourcedefinition.apiextensions.k8s.io/${CRD} configured\n`);
+    const crd = await waitFor('the new short name accepted', () => c.kubectlJson(['get', 'crd', CRD]), (x) => x.status.acceptedNames.shortNames.length === 2);
+    assert.equal(crd.metadata.generation, 2);
+    assert.deepEqual(await c.kubectlNames(['get', 'cts', 'nightly', '-n', NS]), ['crontab.stable.example.com/nightly']);
+    await c.kubectlOk(['apply', '-f', '-'], { input: original });
+    await waitFor('the short name gone', () => c.kubectlJson(['get', 'crd', CRD]), (x) => x.status.acceptedNames.shortNames.length === 1);
+  });
+
+  test('kubectl apply of a changed custom resource patches it', async () => {
+    assert.equal(await c.kubectlOk(['apply', '-f', '-'], { input: cronTab('nightly', { cronSpec: '0 4 * * *', image: 'backup:1' }, { labels: { tier: 'ops' } }) }),
+      'crontab.stable.example.com/nightly configured\n');
+    assert.equal((await c.kubectlJson(['get', 'ct', 'nightly', '-n', NS])).spec.cronSpec, '0 4 * * *');
+  });
+
   test('patches: merge and JSON patch apply, strategic merge patch is refused as upstream refuses it', async () => {
     await c.kubectlOk(['patch', 'ct', 'nightly', '-n', NS, '--type=merge', '-p', '{"spec":{"replicas":2,"extra":{"anything":{"goes":true}}}}']);
     await c.kubectlOk(['patch', 'ct', 'nightly', '-n', NS, '--type=json', '-p', '[{"op":"replace","path":"/spec/image","value":"backup:2"}]']);
@@ -107,7 +124,8 @@ describe('custom resources', () => {
     assert.equal(nightly.spec.replicas, 2);
     assert.equal(nightly.spec.image, 'backup:2');
     assert.deepEqual(nightly.spec.extra, { anything: { goes: true } });
-    assert.equal(nightly.metadata.generation, 3);
+    // The apply before, and these two patches: each changed the spec.
+    assert.equal(nightly.metadata.generation, 4);
     const smp = await c.kubectl(['patch', 'ct', 'nightly', '-n', NS, '-p', '{"spec":{"replicas":3}}']);
     assert.notEqual(smp.code, 0);
     // kubectl words the server's 415 so.

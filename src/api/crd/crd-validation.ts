@@ -21,6 +21,9 @@ const APPROVAL_LINK = 'see https://github.com/kubernetes/enhancements/pull/1111'
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** spec.versions as a list of objects, whatever the object holds. */
+const versionsOf = (o: KubeObject): CRDVersion[] => (Array.isArray(o.spec?.versions) ? (o.spec.versions as unknown[]).filter(isObj) as CRDVersion[] : []);
+
 /** v1 defaults: singular and listKind from kind, conversion None, storedVersions from the storage version. */
 export function defaultCRD(o: KubeObject): void {
   if (!isObj(o.spec)) return;
@@ -123,7 +126,10 @@ function validateColumn(col: PrinterColumn, path: string): FieldError[] {
 
 export function validateNames(names: CRDNames | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  const n = names ?? {};
+  const src: Record<string, unknown> = isObj(names) ? { ...names } : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const strs = (v: unknown) => (Array.isArray(v) ? v.map((x) => String(x)) : []);
+  const n: CRDNames = { plural: str(src.plural), singular: str(src.singular), kind: str(src.kind), listKind: str(src.listKind), shortNames: strs(src.shortNames), categories: strs(src.categories) };
   const label = (v: string | undefined, f: string, mixedCase = false) => {
     if (!v) return;
     const e = isDNS1035Label(mixedCase ? v.toLowerCase() : v);
@@ -179,7 +185,7 @@ function validateSpec(spec: CRDSpec | undefined): FieldError[] {
   if (!s.scope) errs.push(required('spec.scope', ''));
   else if (s.scope !== 'Cluster' && s.scope !== 'Namespaced') errs.push(notSupported('spec.scope', s.scope, ['Cluster', 'Namespaced']));
 
-  const versions = Array.isArray(s.versions) ? s.versions : [];
+  const versions = Array.isArray(s.versions) ? (s.versions as unknown[]).filter(isObj) as CRDVersion[] : [];
   const h = hoisting(versions);
   if (!h.schema) {
     versions.forEach((v, i) => {
@@ -228,13 +234,13 @@ function validateSpec(spec: CRDSpec | undefined): FieldError[] {
 }
 
 function validateStoredVersions(crd: CustomResourceDefinition): FieldError[] {
-  const stored = crd.status?.storedVersions ?? [];
+  const stored = Array.isArray(crd.status?.storedVersions) ? crd.status!.storedVersions! : [];
   const path = 'status.storedVersions';
   if (!stored.length) return [invalid(path, stored, 'must have at least one stored version')];
   const errs: FieldError[] = [];
   const remaining = new Map(stored.map((v, i) => [v, i]));
-  for (const v of crd.spec?.versions ?? []) {
-    if (v.storage && !remaining.has(v.name) && !stored.includes(v.name)) errs.push(invalid(path, stored, `must have the storage version ${v.name}`));
+  for (const v of versionsOf(crd)) {
+    if (v.storage && !stored.includes(v.name)) errs.push(invalid(path, stored, `must have the storage version ${v.name}`));
     remaining.delete(v.name);
   }
   for (const [v, i] of remaining) errs.push(invalid(index(path, i), v, 'must appear in spec.versions'));
@@ -317,14 +323,14 @@ export function validateCRDStatus(o: KubeObject): FieldError[] {
 
 /** On create the server owns status: only storedVersions, from the storage version (upstream's PrepareForCreate). */
 export function prepareCRDForCreate(o: KubeObject): void {
-  const storage = (o.spec?.versions as CRDVersion[] | undefined)?.find((v) => v?.storage)?.name;
+  const storage = versionsOf(o).find((v) => v.storage)?.name;
   o.status = { storedVersions: storage ? [storage] : [] };
 }
 
 /** On update, status stays as stored; a new storage version joins storedVersions. */
 export function prepareCRDForUpdate(o: KubeObject, old: KubeObject): void {
-  o.status = structuredClone(old.status ?? {});
-  const storage = (o.spec?.versions as CRDVersion[] | undefined)?.find((v) => v?.storage)?.name;
-  const stored: string[] = o.status.storedVersions ?? [];
+  o.status = structuredClone(isObj(old.status) ? old.status : {});
+  const storage = versionsOf(o).find((v) => v.storage)?.name;
+  const stored: string[] = Array.isArray(o.status.storedVersions) ? o.status.storedVersions : [];
   if (storage && !stored.includes(storage)) o.status.storedVersions = [...stored, storage];
 }

@@ -57,7 +57,9 @@ describe('custom resources on a running API server', () => {
     const schema = doc.components.schemas['com.example.stable.v1.Widget'];
     assert.deepEqual(schema['x-kubernetes-group-version-kind'], [{ group: 'stable.example.com', kind: 'Widget', version: 'v1' }]);
     assert.deepEqual(schema.properties.spec, SCHEMA.properties!.spec);
-    assert.ok(doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/widgets/{name}'].patch.parameters.some((p: { name: string }) => p.name === 'fieldValidation'));
+    const patch = doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/widgets/{name}'].patch;
+    assert.ok(patch.parameters.some((p: { name: string }) => p.name === 'fieldValidation'));
+    assert.deepEqual(Object.keys(patch.requestBody.content), ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
     assert.equal((await s.call('GET', widgets('v1alpha1'))).status, 404);
   });
 

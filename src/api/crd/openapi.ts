@@ -70,6 +70,11 @@ export function customResourceDocuments(served: CustomServed[], version: string)
     const uses = new Set<string>();
     const paths: Record<string, unknown> = {};
     for (const c of cs) Object.assign(paths, resourcePaths(c.def, uses));
+    // Custom resources take no strategic merge patch: kubectl reads the PATCH operations' media
+    // types to choose, and sends a JSON merge patch (client-side apply, edit) when it is missing.
+    for (const item of Object.values(paths) as Record<string, { requestBody?: { content?: Record<string, unknown> } }>[]) {
+      delete item.patch?.requestBody?.content?.['application/strategic-merge-patch+json'];
+    }
     const own = new Map<string, JsonSchema>();
     for (const c of cs) {
       const name = schemaNameOf(c.def.group, c.def.version, c.def.kind);
