@@ -8,7 +8,7 @@ import { ApiError, errors, goQuote, invalid, statusFailure } from '../../kube/er
 import type { KubeObject } from '../../kube/types.js';
 import { groupVersionString, interpret } from '../decode/decode.js';
 import { JsonSyntaxError, parseGoJson } from '../decode/json.js';
-import { cannotHandle, directiveOf, type FieldValidation, mediaTypeOf, strictWarnings, unrecognizedBody } from '../decode/media.js';
+import { cannotHandle, directiveOf, mediaTypeOf, strictWarnings, unrecognizedBody } from '../decode/media.js';
 import { parsePatchBody } from '../decode/patchbody.js';
 import { parseYaml, YamlError } from '../decode/yaml.js';
 import { applyJsonPatch, applyMergePatch, JsonPatchError, serverSideApply } from '../patch/index.js';
@@ -111,4 +111,3 @@ export function customResourceCodec(k: CustomKind): UnstructuredCodec {
   };
 }
 
-export type { FieldValidation };

@@ -129,7 +129,6 @@ export interface CustomResourceDefinition extends KubeObject {
   status?: CRDStatus;
 }
 
-export const CRD_GROUP = 'apiextensions.k8s.io';
 export const CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
 /** The served version's schema, if any. */

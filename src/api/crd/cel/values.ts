@@ -59,8 +59,3 @@ export function toCel(v: unknown, s: JSONSchemaProps | undefined, resourceRoot =
   }
   return out;
 }
-
-/** The schema type upstream prints as the value of a rule's field error ("object", "string", ...). */
-export function schemaTypeName(s: JSONSchemaProps): string {
-  return s.type ?? '';
-}
