@@ -65,7 +65,7 @@ class Resources implements ResourceIndex {
     const byGp = new Map<string, ResourceDef>();
     for (const d of defs) {
       byGvp.set(`${d.group}/${d.version}/${d.plural}`, d);
-      // The first def of a group/plural (the storage version of a custom resource) answers for all.
+      // The first def of a group/plural (a custom resource's preferred version) answers for all.
       if (!byGp.has(`${d.group}/${d.plural}`)) byGp.set(`${d.group}/${d.plural}`, d);
     }
     this.byGvp = byGvp;
