@@ -16,7 +16,8 @@ const modelsDir = new URL('node_modules/@kubernetes/client-node/dist/gen/models/
 const outFile = new URL('src/api/openapi/schemas.json', root);
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-const pkgPrefix = (pkg) => (pkg === 'meta' ? META : `io.k8s.api.${pkg}.v1`);
+const APIEXTENSIONS = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1';
+const pkgPrefix = (pkg) => (pkg === 'meta' ? META : pkg === 'apiextensions' ? APIEXTENSIONS : `io.k8s.api.${pkg}.v1`);
 
 // Seeds, in the order that decides which package a nested model belongs to: a model belongs to the
 // package of the first seed group that reaches it. Entries are [model class, kind or null]; a kind
@@ -36,15 +37,16 @@ const SEEDS = [
   ['discovery', 'discovery.k8s.io', [['V1EndpointSlice', 'EndpointSlice']]],
   ['networking', 'networking.k8s.io', [['V1Ingress', 'Ingress'], ['V1IngressClass', 'IngressClass'], ['V1NetworkPolicy', 'NetworkPolicy']]],
   ['coordination', 'coordination.k8s.io', [['V1Lease', 'Lease']]],
+  ['apiextensions', 'apiextensions.k8s.io', [['V1CustomResourceDefinition', 'CustomResourceDefinition']]],
 ];
 // Kinds served with a list (GET on the collection).
 const LISTED = new Set(['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Event', 'ServiceAccount',
   'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'EndpointSlice', 'Ingress', 'IngressClass',
-  'NetworkPolicy', 'Lease']);
+  'NetworkPolicy', 'Lease', 'CustomResourceDefinition']);
 // Meta kinds registered in every served group version.
 const EVERY_GROUP_VERSION = new Set(['DeleteOptions', 'WatchEvent']);
 // Class-name prefixes the generator uses where two packages define the same name.
-const CLASS_PREFIX = { CoreV1: 'core', DiscoveryV1: 'discovery', AuthenticationV1: 'authentication' };
+const CLASS_PREFIX = { CoreV1: 'core', DiscoveryV1: 'discovery', AuthenticationV1: 'authentication', ApiextensionsV1: 'apiextensions' };
 
 // ---- facts from upstream struct tags (`patchStrategy`, `patchMergeKey`) and markers ----
 // Per field, space-separated: a patch strategy with an optional merge key (`merge:name`,
@@ -150,6 +152,15 @@ const FIELD_FACTS = {
   'networking.IngressLoadBalancerIngress': { ports: 'atomic' },
   'networking.HTTPIngressRuleValue': { paths: 'atomic' },
   'authentication.TokenRequestSpec': { audiences: 'atomic' },
+  'apiextensions.CustomResourceDefinitionSpec': { versions: 'atomic' },
+  'apiextensions.CustomResourceDefinitionNames': { shortNames: 'atomic', categories: 'atomic' },
+  'apiextensions.CustomResourceDefinitionVersion': { additionalPrinterColumns: 'atomic', selectableFields: 'atomic' },
+  'apiextensions.CustomResourceDefinitionStatus': { conditions: 'map:type', storedVersions: 'atomic' },
+  'apiextensions.WebhookConversion': { conversionReviewVersions: 'atomic' },
+  'apiextensions.JSONSchemaProps': {
+    enum: 'atomic', required: 'atomic', allOf: 'atomic', oneOf: 'atomic', anyOf: 'atomic',
+    'x-kubernetes-list-map-keys': 'atomic', 'x-kubernetes-validations': 'merge:rule map:rule',
+  },
 };
 
 // +structType=atomic: server-side apply replaces these whole (x-kubernetes-map-type: atomic).
@@ -272,7 +283,7 @@ function referencedClasses(type) {
     prev = inner;
     inner = inner.replace(/^Array<(.*)>$/, '$1').replace(/^\{ \[key: string\]: (.*); \}$/, '$1');
   }
-  return /^(V1|CoreV1|DiscoveryV1|AuthenticationV1)[A-Za-z0-9]+$/.test(inner) && inner !== 'V1MicroTime' ? [inner] : [];
+  return /^(V1|CoreV1|DiscoveryV1|AuthenticationV1|ApiextensionsV1)[A-Za-z0-9]+$/.test(inner) && inner !== 'V1MicroTime' ? [inner] : [];
 }
 
 function shortName(cls) {

@@ -8,7 +8,8 @@ import type { Store } from '../storage/types.js';
 import { bootstrap } from './bootstrap.js';
 import { decodeBody } from './decode/index.js';
 import { errors } from '../kube/errors.js';
-import { buildOpenApi, serveOpenApi } from './openapi/index.js';
+import { buildOpenApi, serveOpenApi, withDocuments } from './openapi/index.js';
+import { CustomResourceManager } from './crd/index.js';
 import { applyPatch, serverSideApply, updateManagedFields } from './patch/index.js';
 import { buildTable, tableFor } from './printers/index.js';
 import type { ResourceDef } from './resource.js';
@@ -44,14 +45,16 @@ export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 function codecsFor(): ApiCodecs {
   return {
-    decode: (raw, contentType, def, fieldValidation) =>
+    decode: (raw, contentType, def, fieldValidation) => def.unstructured?.decode(raw, contentType, fieldValidation) ??
       decodeBody(raw, contentType, { gvk: { group: def.group, version: def.version, kind: def.kind }, fieldValidation }),
     patch: (live, raw, contentType, def, opts) => {
+      if (def.unstructured) return def.unstructured.patch(live, raw, contentType, opts.fieldValidation);
       const warnings: string[] = [];
       const object = applyPatch(live, raw, contentType, def.schemaName ?? '', { fieldValidation: opts.fieldValidation, warnings });
       return { object, warnings };
     },
     apply: (live, raw, def, opts) => {
+      if (def.unstructured) return def.unstructured.apply(live, raw, opts);
       const r = serverSideApply(live, raw, {
         gvk: { group: def.group, version: def.version, kind: def.kind }, manager: opts.fieldManager, force: opts.force,
         fieldValidation: opts.fieldValidation, time: metaTime(),
@@ -59,7 +62,7 @@ function codecsFor(): ApiCodecs {
       });
       return { object: r.object, warnings: r.warnings };
     },
-    table: (def, objects, opts) => buildTable(tableFor(def.group, def.plural), objects, opts) as unknown as Record<string, unknown>,
+    table: (def, objects, opts) => buildTable(def.table ?? tableFor(def.group, def.plural), objects, opts) as unknown as Record<string, unknown>,
   };
 }
 
@@ -67,7 +70,9 @@ function codecsFor(): ApiCodecs {
 export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; start(): Promise<void> } {
   const defs = createResources({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange });
   const issuer = cfg.serviceAccountIssuer ?? DEFAULT_ISSUER;
-  const openapi = buildOpenApi(defs.map((d) => ({ group: d.group, version: d.version, kind: d.kind, plural: d.plural, namespaced: d.namespaced, subresources: d.subresources, verbs: d.verbs })), { version: KUBERNETES_VERSION.gitVersion });
+  const builtinOpenApi = buildOpenApi(defs.map((d) => ({ group: d.group, version: d.version, kind: d.kind, plural: d.plural, namespaced: d.namespaced, subresources: d.subresources, verbs: d.verbs })), { version: KUBERNETES_VERSION.gitVersion });
+  // Custom resources add their group versions' documents as CRDs come and go.
+  let openapi = builtinOpenApi;
 
   const authenticateToken = async (token: string): Promise<RequestUser | undefined> => {
     try {
@@ -130,6 +135,21 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
     log: cfg.log,
   });
 
+  // Custom resources: served as CRDs come and go (src/api/crd).
+  const builtin = new Set(defs.map((d) => `${d.group}/${d.plural}`));
+  const customResources = new CustomResourceManager({
+    registry: server.registry,
+    crdDef: defs.find((d) => d.group === 'apiextensions.k8s.io' && d.plural === 'customresourcedefinitions')!,
+    isBuiltin: (group, plural) => builtin.has(`${group}/${plural}`),
+    changed: (custom, documents) => {
+      server.setResources([...defs, ...custom]);
+      openapi = withDocuments(builtinOpenApi, documents);
+    },
+    version: KUBERNETES_VERSION.gitVersion,
+    log: cfg.log,
+  });
+  server.onClose(() => customResources.stop());
+
   const defByPlural = (group: string, plural: string): ResourceDef => {
     const d = defs.find((x) => x.group === group && x.plural === plural);
     if (!d) throw new Error(`no resource ${group}/${plural}`);
@@ -150,6 +170,7 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
         kubernetesServiceIP: wellKnownServiceIPs(cfg.serviceCIDR).kubernetes,
         endpointIP: cfg.advertiseIP, endpointPort: cfg.advertisePort,
       });
+      await customResources.start();
     },
   };
 }

@@ -45,6 +45,23 @@ export interface Reservation {
   rollback(): void;
 }
 
+/** Where a custom resource's scale subresource reads and writes (upstream's CustomResourceSubresourceScale). */
+export interface ScalePaths {
+  /** ".spec.replicas" */
+  specReplicasPath: string;
+  /** ".status.replicas" */
+  statusReplicasPath: string;
+  /** ".status.selector": a label selector in its string form. */
+  labelSelectorPath?: string;
+}
+
+/** Decoding and patching of a kind served without a compiled-in schema (custom resources, src/api/crd). */
+export interface UnstructuredCodec {
+  decode(raw: Buffer, contentType: string, fieldValidation: 'Strict' | 'Warn' | 'Ignore'): { object: KubeObject; warnings: string[] };
+  patch(live: KubeObject, raw: Buffer, contentType: string, fieldValidation: 'Strict' | 'Warn' | 'Ignore'): { object: KubeObject; warnings: string[] };
+  apply(live: KubeObject | undefined, raw: Buffer, opts: { fieldManager: string; force: boolean; fieldValidation: 'Strict' | 'Warn' | 'Ignore' }): { object: KubeObject; warnings: string[] };
+}
+
 export interface ResourceDef {
   /** '' for the core group. */
   group: string;
@@ -64,8 +81,17 @@ export interface ResourceDef {
   hasStatus?: boolean;
   /** metadata.generation counts spec changes. */
   hasGeneration?: boolean;
+  /** metadata.generation also counts status changes (custom resources without a status subresource). */
+  generationCountsStatus?: boolean;
+  /**
+   * The version objects are stored as when it is not `version` (a custom resource served in
+   * several versions): writes store that apiVersion, reads show `version`.
+   */
+  storageVersion?: string;
   /** The OpenAPI schema name: "io.k8s.api.core.v1.Service". */
   schemaName?: string;
+  /** Metadata checked as apimachinery's generic ValidateObjectMeta (the apiextensions server's kinds: CRDs, custom resources). */
+  genericMetadata?: boolean;
   /** How metadata.name is checked, as upstream's ValidateXName; default DNS-1123 subdomain. */
   nameValidation?: 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
 
@@ -98,4 +124,14 @@ export interface ResourceDef {
   fieldSelectors?: Record<string, (obj: KubeObject) => string | undefined>;
   /** Graceful deletion: default grace period in seconds (pods). */
   defaultGracePeriod?(obj: KubeObject): number | undefined;
+  /** On the first delete of an object: what it must wait for (finalizers) and show (conditions) while it goes. */
+  prepareForDelete?(obj: KubeObject): void;
+  /** Every object read from the store, as served (custom resources: defaults of the current schema). */
+  fromStorage?(obj: KubeObject): void;
+  /** `Warning:` headers for every request to this kind (a deprecated custom resource version). */
+  requestWarnings?: string[];
+  /** The scale subresource's paths when they are not spec.replicas/status.replicas/spec.selector. */
+  scale?: ScalePaths;
+  /** Custom resources: decoding and patching without a compiled-in schema. */
+  unstructured?: UnstructuredCodec;
 }

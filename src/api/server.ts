@@ -55,13 +55,21 @@ export interface ApiServerOptions {
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
 class Resources implements ResourceIndex {
-  private readonly byGvp = new Map<string, ResourceDef>();
-  private readonly byGp = new Map<string, ResourceDef>();
+  private byGvp = new Map<string, ResourceDef>();
+  private byGp = new Map<string, ResourceDef>();
   constructor(defs: ResourceDef[]) {
+    this.replace(defs);
+  }
+  replace(defs: ResourceDef[]): void {
+    const byGvp = new Map<string, ResourceDef>();
+    const byGp = new Map<string, ResourceDef>();
     for (const d of defs) {
-      this.byGvp.set(`${d.group}/${d.version}/${d.plural}`, d);
-      this.byGp.set(`${d.group}/${d.plural}`, d);
+      byGvp.set(`${d.group}/${d.version}/${d.plural}`, d);
+      // The first def of a group/plural (a custom resource's preferred version) answers for all.
+      if (!byGp.has(`${d.group}/${d.plural}`)) byGp.set(`${d.group}/${d.plural}`, d);
     }
+    this.byGvp = byGvp;
+    this.byGp = byGp;
   }
   find(group: string, version: string, plural: string): ResourceDef | undefined {
     return this.byGvp.get(`${group}/${version}/${plural}`);
@@ -74,8 +82,10 @@ class Resources implements ResourceIndex {
 export class ApiServer {
   readonly registry: Registry;
   readonly resources: ResourceIndex;
+  private readonly resourceIndex: Resources;
   private readonly rest: RestHandler;
-  private readonly discovery: Discovery;
+  private discovery: Discovery;
+  private readonly closers: (() => void)[] = [];
   private readonly https: HttpsServer;
   private readonly extraListeners: NetServer[] = [];
   private readonly sockets = new Set<Socket>();
@@ -83,6 +93,7 @@ export class ApiServer {
   constructor(private readonly o: ApiServerOptions) {
     const resources = new Resources(o.resources);
     this.resources = resources;
+    this.resourceIndex = resources;
     this.registry = new Registry(o.store, o.validateMeta, (g, p) => resources.byPlural(g, p), o.trackFields);
     this.rest = new RestHandler({ registry: this.registry, resources, codecs: o.codecs, hooks: o.hooks ?? {} });
     this.discovery = new Discovery(o.resources, o.advertiseAddress);
@@ -126,7 +137,19 @@ export class ApiServer {
     listener.on('connection', (s: Socket) => this.https.emit('connection', s));
   }
 
+  /** Replaces the served kinds (custom resources come and go): the REST handler and discovery follow at once. */
+  setResources(defs: ResourceDef[]): void {
+    this.resourceIndex.replace(defs);
+    this.discovery = new Discovery(defs, this.o.advertiseAddress);
+  }
+
+  /** Runs `stop` when the server closes: the owner of a watch started beside it (custom resources). */
+  onClose(stop: () => void): void {
+    this.closers.push(stop);
+  }
+
   async close(): Promise<void> {
+    for (const stop of this.closers.splice(0)) stop();
     for (const l of this.extraListeners) l.close();
     await new Promise<void>((resolve) => {
       this.https.close(() => resolve());

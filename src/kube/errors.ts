@@ -51,8 +51,14 @@ export class GoStringSlice {
   constructor(readonly elementType: string, readonly items: string[]) {}
 }
 
+/** A value printed as given: Go's %#v of a value the printer below does not know (a map, say). */
+export class GoValue {
+  constructor(readonly text: string) {}
+}
+
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  if (value instanceof GoValue) return value.text;
   if (value instanceof GoStringSlice) return `[]${value.elementType}{${value.items.map(goQuote).join(', ')}}`;
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -84,6 +84,7 @@ describe('a fresh cluster', () => {
       'networking.k8s.io/v1 ingressclasses': ' false IngressClass',
       'networking.k8s.io/v1 ingresses': 'ing true Ingress',
       'networking.k8s.io/v1 networkpolicies': 'netpol true NetworkPolicy',
+      'apiextensions.k8s.io/v1 customresourcedefinitions': 'crd,crds false CustomResourceDefinition',
     };
     for (const [key, want] of Object.entries(expected)) assert.equal(rows.get(key), want, key);
     // Short names and the "all" category resolve as on a real cluster.

@@ -150,6 +150,10 @@ class Walker {
     const out: Record<string, unknown> = {};
     for (const [key, fv] of Object.entries(v)) {
       const field = def.fields.get(key);
+      if (!field && def.open) {
+        setOwn(out, key, fv);
+        continue;
+      }
       if (!field) {
         if (this.style === 'apply') this.fail([...segs, { key }], 'field not declared in schema');
         else this.unknownFields.push(this.strictPath([...segs, { key }]));

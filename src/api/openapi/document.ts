@@ -72,3 +72,16 @@ export function buildOpenApi(resources: ServedResource[], options: OpenApiOption
   const root = body({ paths: Object.fromEntries([...documents].map(([p, d]) => [p, { serverRelativeURL: serverRelativeURL(p, d.etag) }])) }, now);
   return { root, documents };
 }
+
+/**
+ * `base` with more documents beside its own (the custom resources' group versions, built by
+ * src/api/crd): their bodies and hashes, and a root that lists them all.
+ */
+export function withDocuments(base: OpenApiSet, extra: Map<string, unknown>, now = new Date()): OpenApiSet {
+  if (extra.size === 0) return base;
+  const documents = new Map(base.documents);
+  for (const [path, doc] of extra) documents.set(path, body(doc, now));
+  const sorted = [...documents].sort(([a], [b]) => (a < b ? -1 : 1));
+  const root = body({ paths: Object.fromEntries(sorted.map(([p, d]) => [p, { serverRelativeURL: serverRelativeURL(p, d.etag) }])) }, now);
+  return { root, documents: new Map(sorted) };
+}

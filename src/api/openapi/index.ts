@@ -1,6 +1,6 @@
 // The openapi component: the compact schema of the served kinds and the OpenAPI v3 documents.
 
-export { buildOpenApi, serverRelativeURL, type OpenApiBody, type OpenApiOptions, type OpenApiSet } from './document.js';
+export { buildOpenApi, withDocuments, serverRelativeURL, type OpenApiBody, type OpenApiOptions, type OpenApiSet } from './document.js';
 export { serveOpenApi, type OpenApiResponse } from './serve.js';
 export type { ServedResource } from './paths.js';
 export {

@@ -68,6 +68,7 @@ describe('schemas.json', () => {
       ['', 'ServiceAccount'], ['apps', 'Deployment'], ['apps', 'ReplicaSet'], ['apps', 'StatefulSet'], ['apps', 'DaemonSet'],
       ['apps', 'ControllerRevision'], ['discovery.k8s.io', 'EndpointSlice'], ['networking.k8s.io', 'Ingress'],
       ['networking.k8s.io', 'IngressClass'], ['networking.k8s.io', 'NetworkPolicy'], ['coordination.k8s.io', 'Lease'],
+      ['apiextensions.k8s.io', 'CustomResourceDefinition'],
     ];
     for (const [group, kind] of kinds) {
       assert.ok(structForKind(group, 'v1', kind), kind);

@@ -43,6 +43,8 @@ export interface StructDef {
   required: string[];
   /** +structType=atomic: server-side apply replaces it whole. */
   atomic: boolean;
+  /** Fields it does not declare are kept, not refused (x-kubernetes-preserve-unknown-fields). */
+  open?: boolean;
   fields: Map<string, FieldDef>;
 }
 
@@ -56,6 +58,18 @@ interface RawType {
 
 const rawTypes = (raw as { types: Record<string, RawType> }).types;
 const cache = new Map<string, StructDef>();
+/** Structs registered at run time: the schemas of custom resources (src/api/crd). */
+const registered = new Map<string, StructDef>();
+
+/** Adds (or replaces) run-time structs, such as a custom resource's schema. */
+export function registerStructs(defs: StructDef[]): void {
+  for (const d of defs) registered.set(d.name, d);
+}
+
+/** Removes run-time structs by name. */
+export function unregisterStructs(names: string[]): void {
+  for (const n of names) registered.delete(n);
+}
 
 const SCALARS = new Set<string>(['string', 'int32', 'int64', 'double', 'boolean', 'byte', 'date-time', 'micro-time', 'int-or-string', 'quantity', 'object']);
 
@@ -64,12 +78,14 @@ export function parseTypeRef(text: string): TypeRef {
   if (text.startsWith('[]')) return { kind: 'list', items: parseTypeRef(text.slice(2)) };
   if (text.startsWith('{}')) return { kind: 'map', values: parseTypeRef(text.slice(2)) };
   if (SCALARS.has(text)) return { kind: 'scalar', scalar: text as Scalar };
-  if (!rawTypes[text]) throw new Error(`schema: unknown type ${text}`);
+  if (!rawTypes[text] && !registered.has(text)) throw new Error(`schema: unknown type ${text}`);
   return { kind: 'struct', name: text };
 }
 
 /** The struct named `name` ("io.k8s.api.core.v1.Service"), or undefined. */
 export function structDef(name: string): StructDef | undefined {
+  const dynamic = registered.get(name);
+  if (dynamic) return dynamic;
   const hit = cache.get(name);
   if (hit) return hit;
   const t = rawTypes[name];
@@ -86,13 +102,13 @@ export function structDef(name: string): StructDef | undefined {
 
 /** Every struct name in the schema. */
 export function structNames(): string[] {
-  return Object.keys(rawTypes);
+  return [...Object.keys(rawTypes), ...registered.keys()];
 }
 
 /** The struct serving group/version/kind ("" for the core group), or undefined. */
 export function structForKind(group: string, version: string, kind: string): StructDef | undefined {
   for (const name of structNames()) {
-    const gvks = rawTypes[name].gvk;
+    const gvks = rawTypes[name]?.gvk ?? registered.get(name)?.gvk;
     if (gvks?.some((g) => g.group === group && g.version === version && g.kind === kind)) return structDef(name);
   }
   return undefined;

@@ -14,7 +14,7 @@ describe('createResources', () => {
     const want = ['/namespaces', '/nodes', '/pods', '/services', '/endpoints', '/secrets', '/configmaps', '/events', '/serviceaccounts',
       'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'apps/controllerrevisions',
       'discovery.k8s.io/endpointslices', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses',
-      'networking.k8s.io/networkpolicies', 'coordination.k8s.io/leases'];
+      'networking.k8s.io/networkpolicies', 'coordination.k8s.io/leases', 'apiextensions.k8s.io/customresourcedefinitions'];
     assert.deepEqual([...defs.keys()].sort(), want.sort());
   });
   it('short names and categories as upstream discovery shows them', () => {
@@ -24,6 +24,7 @@ describe('createResources', () => {
       '/namespaces': ['ns'], '/nodes': ['no'], '/pods': ['po'], '/services': ['svc'], '/endpoints': ['ep'], '/configmaps': ['cm'],
       '/events': ['ev'], '/serviceaccounts': ['sa'], 'apps/deployments': ['deploy'], 'apps/replicasets': ['rs'], 'apps/statefulsets': ['sts'],
       'apps/daemonsets': ['ds'], 'networking.k8s.io/ingresses': ['ing'], 'networking.k8s.io/networkpolicies': ['netpol'],
+      'apiextensions.k8s.io/customresourcedefinitions': ['crd', 'crds'],
     });
     const all = [...defs].filter(([, d]) => d.categories?.includes('all')).map(([k]) => k).sort();
     assert.deepEqual(all, ['/pods', '/services', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets']);

@@ -3,6 +3,7 @@
 
 import type { ResourceDef } from '../resource.js';
 import { bigIntToIP, formatIP, ipToBigInt, parseCIDR } from '../validation/ip.js';
+import { customResourceDefinitionResource } from './apiextensions/customresourcedefinition.js';
 import { controllerRevisionResource } from './apps/controllerrevision.js';
 import { daemonSetResource } from './apps/daemonset.js';
 import { deploymentResource, replicaSetResource } from './apps/deployment.js';
@@ -70,6 +71,7 @@ export function createResources(options: ResourceOptions): ResourceDef[] {
     ingressClassResource(),
     networkPolicyResource(),
     leaseResource(),
+    customResourceDefinitionResource(),
   ];
 }
 

@@ -115,6 +115,7 @@ export class RestHandler {
       throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
     }
     const neg = WRITE_VERBS.has(info.verb) ? { form: 'object' as const, yaml: false } : negotiate(req);
+    if (def.requestWarnings?.length) addWarnings(res, def.requestWarnings);
 
     if (sub && sub !== 'status') {
       await handleSubresource({ req, res, url, info, def, namespace: ns, name: info.name!, sub, user, registry: this.o.registry, codecs: this.o.codecs, hooks: this.o.hooks, ctx: () => this.writeContext(req, q, user) });

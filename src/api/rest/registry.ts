@@ -3,7 +3,7 @@
 // generation, no-op updates, graceful deletion, finalizers and dry-run.
 
 import { randomUUID, randomInt } from 'node:crypto';
-import { isStoreError, type Store, type Watcher } from '../../storage/types.js';
+import { isStoreError, type KeyValue, type Store, type Watcher } from '../../storage/types.js';
 import { errors, type FieldError } from '../../kube/errors.js';
 import type { ResourceDef, Reservation, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -69,10 +69,16 @@ function randomSuffix(n = 5): string {
   return s;
 }
 
-/** Everything but metadata and status: what counts as the spec for metadata.generation. */
-function specPart(obj: KubeObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return JSON.stringify(rest);
+/** Everything but metadata and status (or but metadata): what metadata.generation counts. */
+function specPart(obj: KubeObject, withStatus = false): string {
+  const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = obj;
+  return JSON.stringify(withStatus ? { ...rest, status } : rest);
+}
+
+/** The stored form of obj: its storage version's apiVersion when the def is served in another. */
+function encodeFor(def: ResourceDef, obj: KubeObject): string {
+  if (!def.storageVersion || def.storageVersion === def.version) return encodeObject(obj);
+  return encodeObject({ ...obj, apiVersion: `${def.group}/${def.storageVersion}` });
 }
 
 function comparable(obj: KubeObject): string {
@@ -99,15 +105,23 @@ export class Registry {
     private readonly trackFields?: FieldTracker,
   ) {}
 
+  /** A stored object as `def` serves it: its version's apiVersion, its kind's read-time defaults. */
+  private decode(def: ResourceDef, kv: KeyValue): KubeObject {
+    const obj = decodeObject(kv);
+    if (def.storageVersion && def.storageVersion !== def.version) obj.apiVersion = apiVersionOf(def);
+    def.fromStorage?.(obj);
+    return obj;
+  }
+
   async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.store.get(keyFor(def, namespace, name));
     if (!kv) throw errors.notFound(grOf(def), name);
-    return decodeObject(kv);
+    return this.decode(def, kv);
   }
 
   async tryGet(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const kv = await this.store.get(keyFor(def, namespace, name));
-    return kv ? decodeObject(kv) : undefined;
+    return kv ? this.decode(def, kv) : undefined;
   }
 
   /** Lists in key order; with a filter, pages over keys and may return fewer than limit items. */
@@ -122,7 +136,7 @@ export class Registry {
       const res = await this.store.list(prefix, { revision, limit: chunk, startAfter });
       revision = res.revision;
       for (const kv of res.items) {
-        const obj = decodeObject(kv);
+        const obj = this.decode(def, kv);
         if (!req.filter || req.filter(obj)) items.push(obj);
       }
       const lastKey = res.items.length ? res.items[res.items.length - 1].key : startAfter;
@@ -140,7 +154,9 @@ export class Registry {
     const res = await this.store.list(prefixFor(def, req.namespace), { revision: req.revision ?? 0, limit: req.limit && req.limit > 0 ? req.limit : 0, startAfter: req.startAfter });
     const apiVersion = apiVersionOf(def);
     const last = res.items.at(-1);
-    return { items: res.items.map((kv) => encodedWithResourceVersion(kv, apiVersion, def.kind)), revision: res.revision, lastKey: last ? last.key : req.startAfter, remaining: res.remaining };
+    // Objects that change when read (read-time defaults) take the decode-and-encode way.
+    const encode = def.fromStorage ? (kv: KeyValue) => JSON.stringify(this.decode(def, kv)) : (kv: KeyValue) => encodedWithResourceVersion(kv, apiVersion, def.kind);
+    return { items: res.items.map(encode), revision: res.revision, lastKey: last ? last.key : req.startAfter, remaining: res.remaining };
   }
 
   async currentRevision(): Promise<number> {
@@ -158,8 +174,8 @@ export class Registry {
         let obj: KubeObject;
         let prev: KubeObject | undefined;
         try {
-          obj = decodeObject(ev.kv);
-          prev = ev.prevKv ? decodeObject(ev.prevKv) : undefined;
+          obj = this.decode(def, ev.kv);
+          prev = ev.prevKv ? this.decode(def, ev.prevKv) : undefined;
         } catch (err) {
           req.onError(err as Error);
           return;
@@ -226,9 +242,9 @@ export class Registry {
           reservation?.rollback();
           return obj;
         }
-        const kv = await this.store.create(keyFor(def, meta.namespace, meta.name!), encodeObject(obj));
+        const kv = await this.store.create(keyFor(def, meta.namespace, meta.name!), encodeFor(def, obj));
         reservation?.commit();
-        return decodeObject(kv);
+        return this.decode(def, kv);
       } catch (err) {
         reservation?.rollback();
         if (isStoreError(err, 'KeyExists')) {
@@ -308,7 +324,7 @@ export class Registry {
     def.prepareForUpdate?.(obj, current, subresource);
     if (def.hasGeneration) {
       meta.generation = old.generation ?? 1;
-      if (specPart(obj) !== specPart(current)) meta.generation += 1;
+      if (specPart(obj, def.generationCountsStatus) !== specPart(current, def.generationCountsStatus)) meta.generation += 1;
     }
     const errs = [...this.validateMeta(obj, def, current), ...(def.validateUpdate?.(obj, current, subresource) ?? [])];
     if (errs.length) this.invalid(def, name, errs);
@@ -331,9 +347,9 @@ export class Registry {
         reservation?.rollback();
         return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.resourceVersion } };
       }
-      const kv = await this.store.update(key, encodeObject(obj), expected);
+      const kv = await this.store.update(key, encodeFor(def, obj), expected);
       reservation?.commit();
-      return decodeObject(kv);
+      return this.decode(def, kv);
     } catch (err) {
       reservation?.rollback();
       throw err;
@@ -355,6 +371,7 @@ export class Registry {
         throw errors.conflict(grOf(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
       const next = structuredClone(current);
+      if (!meta.deletionTimestamp) def.prepareForDelete?.(next);
       const nmeta = next.metadata;
       const finalizers = new Set(nmeta.finalizers ?? []);
       if (!meta.deletionTimestamp) {
@@ -389,8 +406,8 @@ export class Registry {
         }
         if (def.kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
         if (opts.dryRun) return { object: next, deleted: false };
-        const kv = await this.store.update(keyFor(def, namespace, name), encodeObject(next), Number(meta.resourceVersion));
-        return { object: decodeObject(kv), deleted: false };
+        const kv = await this.store.update(keyFor(def, namespace, name), encodeFor(def, next), Number(meta.resourceVersion));
+        return { object: this.decode(def, kv), deleted: false };
       } catch (err) {
         if (isStoreError(err, 'Conflict') && attempt < 10) continue;
         if (isStoreError(err, 'NotFound')) throw errors.notFound(grOf(def), name);

@@ -67,14 +67,41 @@ function selectorString(sel: LabelSelector | undefined): string {
   return labelSelectorFromSpec(sel, false)?.toString() ?? '';
 }
 
-function toScale(obj: KubeObject): KubeObject {
+/** The value at a simple JSON path (".spec.replicas"). */
+function valueAt(obj: KubeObject, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.replace(/^\./, '').split('.')) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Sets the value at a simple JSON path, creating the objects on the way. */
+function setValueAt(obj: KubeObject, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, '').split('.');
+  let cur = obj as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof cur[part] !== 'object' || cur[part] === null || Array.isArray(cur[part])) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+function toScale(def: ResourceDef, obj: KubeObject): KubeObject {
   const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
+  const paths = def.scale;
+  const number = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const status: Record<string, unknown> = paths
+    ? { replicas: number(valueAt(obj, paths.statusReplicasPath)) }
+    : { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) };
+  if (paths?.labelSelectorPath && typeof valueAt(obj, paths.labelSelectorPath) === 'string') status.selector = valueAt(obj, paths.labelSelectorPath);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
     metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
-    spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+    spec: { replicas: paths ? number(valueAt(obj, paths.specReplicasPath)) : obj.spec?.replicas ?? 0 },
+    status,
   };
 }
 
@@ -140,12 +167,12 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
 async function scale(p: SubresourceRequest): Promise<void> {
   const { req, res, def, namespace, name, registry } = p;
   const method = req.method ?? 'GET';
-  if (method === 'GET') return writeJson(res, 200, toScale(await registry.get(def, namespace, name)));
+  if (method === 'GET') return writeJson(res, 200, toScale(def, await registry.get(def, namespace, name)));
   const put = method === 'PUT' ? await readObject(p, 'autoscaling', 'v1', 'Scale') : undefined;
   const body = put ? Buffer.alloc(0) : await readBody(req);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
   const updated = await registry.guaranteedUpdate(def, namespace, name, (obj) => {
-    const current = toScale(obj);
+    const current = toScale(def, obj);
     let next: KubeObject;
     if (method === 'PUT') {
       next = put!;
@@ -161,9 +188,10 @@ async function scale(p: SubresourceRequest): Promise<void> {
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw errors.invalid('autoscaling', 'Scale', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas ?? null, detail: 'must be greater than or equal to 0' }]);
     }
-    obj.spec.replicas = replicas;
+    if (def.scale) setValueAt(obj, def.scale.specReplicasPath, replicas);
+    else obj.spec.replicas = replicas;
     delete obj.metadata.resourceVersion;
     return obj;
   }, p.ctx());
-  writeJson(res, 200, toScale(updated));
+  writeJson(res, 200, toScale(def, updated));
 }

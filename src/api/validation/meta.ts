@@ -115,6 +115,16 @@ export function validateFinalizers(finalizers: unknown, field: string): FieldErr
   return errs.concat(validateKubeFinalizerNames(finalizers, field));
 }
 
+/** apimachinery's ValidateFinalizers: qualified names, orphan and foregroundDeletion not both. */
+function validateQualifiedFinalizers(finalizers: unknown, field: string): FieldError[] {
+  const names = list<unknown>(finalizers).map(str);
+  const errs = names.flatMap((n) => isQualifiedName(n).map((m) => invalid(field, n, m)));
+  if (names.includes('orphan') && names.includes('foregroundDeletion')) {
+    errs.push(invalid(field, names, 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return errs;
+}
+
 export interface ObjectMetaOptions {
   namespaced: boolean;
   nameValidation?: NameValidation;
@@ -122,6 +132,11 @@ export interface ObjectMetaOptions {
   isCreate?: boolean;
   /** The path of the metadata: "metadata" unless it is embedded. */
   path?: string;
+  /**
+   * apimachinery's generic checks only (the apiextensions server's kinds): a finalizer needs to be
+   * a qualified name, not one of Kubernetes' own or prefixed.
+   */
+  genericFinalizers?: boolean;
 }
 
 /**
@@ -151,7 +166,7 @@ export function validateObjectMeta(meta: ObjectMeta, opts: ObjectMetaOptions, ol
         errs.push(forbidden(child(path, 'finalizers'), `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`));
       }
     }
-    errs.push(...validateKubeFinalizerNames(m.finalizers, child(path, 'finalizers')));
+    if (!opts.genericFinalizers) errs.push(...validateKubeFinalizerNames(m.finalizers, child(path, 'finalizers')));
   } else {
     if (generateName) errs.push(...nameFn(generateName, true).map((msg) => invalid(child(path, 'generateName'), generateName, msg)));
     if (!name) {
@@ -167,7 +182,7 @@ export function validateObjectMeta(meta: ObjectMeta, opts: ObjectMetaOptions, ol
       errs.push(forbidden(child(path, 'namespace'), 'not allowed on this type'));
     }
     errs.push(...validateNonnegativeField(m.generation ?? 0, child(path, 'generation')));
-    errs.push(...validateFinalizers(m.finalizers, child(path, 'finalizers')));
+    errs.push(...(opts.genericFinalizers ? validateQualifiedFinalizers(m.finalizers, child(path, 'finalizers')) : validateFinalizers(m.finalizers, child(path, 'finalizers'))));
   }
   errs.push(...validateLabels(m.labels, child(path, 'labels')));
   errs.push(...validateAnnotations(m.annotations, child(path, 'annotations')));
@@ -176,6 +191,8 @@ export function validateObjectMeta(meta: ObjectMeta, opts: ObjectMetaOptions, ol
 }
 
 /** validateObjectMeta for a whole object of a kind; the shape of the registry's metadata hook. */
-export function validateMetadata(obj: KubeObject, def: Pick<ResourceDef, 'namespaced' | 'nameValidation'>, old?: KubeObject): FieldError[] {
-  return validateObjectMeta(obj.metadata, { namespaced: def.namespaced, nameValidation: def.nameValidation, isCreate: !old }, old?.metadata);
+export function validateMetadata(obj: KubeObject, def: Pick<ResourceDef, 'namespaced' | 'nameValidation' | 'genericMetadata'>, old?: KubeObject): FieldError[] {
+  return validateObjectMeta(obj.metadata, {
+    namespaced: def.namespaced, nameValidation: def.nameValidation, isCreate: !old, genericFinalizers: def.genericMetadata,
+  }, old?.metadata);
 }
