@@ -51,8 +51,14 @@ export class GoStringSlice {
   constructor(readonly elementType: string, readonly items: string[]) {}
 }
 
+/** A value printed as given: a Go struct as upstream's %#v shows it (rbac.RoleRef{Kind:"Role", ...}). */
+export class GoValue {
+  constructor(readonly text: string) {}
+}
+
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  if (value instanceof GoValue) return value.text;
   if (value instanceof GoStringSlice) return `[]${value.elementType}{${value.items.map(goQuote).join(', ')}}`;
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -163,6 +169,8 @@ export const errors = {
     return new ApiError(statusFailure(401, 'Unauthorized', message));
   },
   forbidden(gr: GroupResource, name: string, why: string): ApiError {
+    // No resource (a non-resource path): upstream's NewForbidden says just "forbidden: ...".
+    if (!gr.resource && !gr.group) return new ApiError(statusFailure(403, 'Forbidden', `forbidden: ${why}`, {}));
     const subject = name ? `${grText(gr)} ${goQuote(name)}` : grText(gr);
     return new ApiError(statusFailure(403, 'Forbidden', `${subject} is forbidden: ${why}`, { name: name || undefined, group: gr.group || undefined, kind: gr.resource }));
   },

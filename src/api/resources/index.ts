@@ -20,6 +20,7 @@ import { ingressResource } from './networking/ingress.js';
 import { ingressClassResource } from './networking/ingressclass.js';
 import { networkPolicyResource } from './networking/networkpolicy.js';
 import { podResource } from './pods/pod.js';
+import { rbacResources } from './rbac/rbac.js';
 import { ServiceAllocations } from './services/allocations.js';
 import { serviceResource } from './services/service.js';
 
@@ -70,6 +71,7 @@ export function createResources(options: ResourceOptions): ResourceDef[] {
     ingressClassResource(),
     networkPolicyResource(),
     leaseResource(),
+    ...rbacResources(),
   ];
 }
 
