@@ -135,6 +135,10 @@ test('the reviews: can-i, can-i --list, whoami, SubjectAccessReview and TokenRev
   const sar = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'system:serviceaccount:default:foo', groups: ['system:serviceaccounts'], resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } } };
   assert.equal((await call({ token }, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', sar)).status, 403);
   assert.equal((await ok(asAdmin('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', sar))).status.allowed, true);
+  const local = { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { ...sar.spec, resourceAttributes: { namespace: 'default', verb: 'list', resource: 'secrets' } } };
+  assert.deepEqual((await ok(asAdmin('POST', '/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews', local))).status, { allowed: false });
+  const elsewhere = await asAdmin('POST', '/apis/authorization.k8s.io/v1/namespaces/team/localsubjectaccessreviews', local);
+  assert.equal(elsewhere.json.message, 'LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes.namespace: Invalid value: "default": must match metadata.namespace');
   const review = await ok(asAdmin('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }));
   assert.equal(review.status.authenticated, true);
   assert.equal(review.status.user.username, 'system:serviceaccount:default:foo');
