@@ -10,9 +10,9 @@ import type { RequestInfo } from '../http/request-info.js';
 import type { ResourceDef } from '../resource.js';
 import type { Admission, Registry } from '../rest/registry.js';
 import type { RequestAuth } from '../server.js';
-import { requestAttributes, type Attributes } from './attributes.js';
+import { requestAttributes } from './attributes.js';
 import { Authenticator } from './authenticate.js';
-import { forbiddenError, PrivilegedGroupsAuthorizer, UnionAuthorizer, type AuthorizationResult } from './authorizer.js';
+import { forbiddenError, PrivilegedGroupsAuthorizer, UnionAuthorizer } from './authorizer.js';
 import { nodeRules } from './bootstrap/policy.js';
 import { reconcileBootstrapPolicy } from './bootstrap/reconcile.js';
 import { follow, type Follower } from './follow.js';
@@ -22,14 +22,12 @@ import { NodeGraph } from './node/graph.js';
 import { NodeRestriction } from './node/restriction.js';
 import { RbacAdmission } from './rbac/admission.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
-import { RbacPolicy, RuleResolver } from './rbac/policy.js';
+import { RbacPolicy, RuleResolver, type RbacPlural } from './rbac/policy.js';
 import { RBAC_GROUP } from './rbac/rules.js';
 import { reviewResources } from './reviews.js';
 import { ServiceAccountTokens } from './tokens.js';
 import type { UserInfo } from './user.js';
 
-export { AUTOUPDATE_ANNOTATION } from './bootstrap/reconcile.js';
-export { controllerRoleName } from './bootstrap/controllers.js';
 export type { UserInfo } from './user.js';
 
 export interface AuthConfig {
@@ -54,6 +52,8 @@ export class ApiAuth implements RequestAuth {
   private readonly graph = new NodeGraph();
   private readonly followers: Follower[] = [];
   private bound?: { registry: Registry; def: DefLookup };
+  /** serviceaccounts/token: a TokenRequest answered (NodeRestriction first, for nodes). */
+  readonly issueToken: (serviceAccount: KubeObject, request: KubeObject, user: UserInfo) => Promise<KubeObject>;
 
   constructor(private readonly cfg: AuthConfig) {
     const apiAudiences = cfg.apiAudiences ?? [cfg.issuer];
@@ -87,9 +87,6 @@ export class ApiAuth implements RequestAuth {
     this.reviewDefs = reviewResources({ authorizer: this.authorizer, tokens: this.tokens, apiAudiences });
   }
 
-  /** serviceaccounts/token: a TokenRequest answered (NodeRestriction first, for nodes). */
-  readonly issueToken: (serviceAccount: KubeObject, request: KubeObject, user: UserInfo) => Promise<KubeObject>;
-
   /** The registry the authorizers and token checks read (the server's, once it exists). */
   bind(registry: Registry, def: DefLookup): void {
     this.bound = { registry, def };
@@ -105,15 +102,15 @@ export class ApiAuth implements RequestAuth {
     if (!this.bound) throw new Error('auth: bind() the registry before start()');
     const { registry, def } = this.bound;
     const p = this.policy;
-    const kinds: [string, string, (o: KubeObject) => void, (o: KubeObject) => void][] = [
-      [RBAC_GROUP, 'roles', (o) => p.setRole(o), (o) => p.deleteRole(o)],
-      [RBAC_GROUP, 'clusterroles', (o) => p.setClusterRole(o), (o) => p.deleteClusterRole(o)],
-      [RBAC_GROUP, 'rolebindings', (o) => p.setRoleBinding(o), (o) => p.deleteRoleBinding(o)],
-      [RBAC_GROUP, 'clusterrolebindings', (o) => p.setClusterRoleBinding(o), (o) => p.deleteClusterRoleBinding(o)],
+    const kinds: [RbacPlural, (o: KubeObject) => void, (o: KubeObject) => void][] = [
+      ['roles', (o) => p.setRole(o), (o) => p.deleteRole(o)],
+      ['clusterroles', (o) => p.setClusterRole(o), (o) => p.deleteClusterRole(o)],
+      ['rolebindings', (o) => p.setRoleBinding(o), (o) => p.deleteRoleBinding(o)],
+      ['clusterrolebindings', (o) => p.setClusterRoleBinding(o), (o) => p.deleteClusterRoleBinding(o)],
     ];
-    for (const [group, plural, set, remove] of kinds) {
-      this.followers.push(follow(registry, def(group, plural), {
-        reset: (objects) => { p.clear(plural as 'roles'); for (const o of objects) set(o); },
+    for (const [plural, set, remove] of kinds) {
+      this.followers.push(follow(registry, def(RBAC_GROUP, plural), {
+        reset: (objects) => { p.clear(plural); for (const o of objects) set(o); },
         upsert: set,
         remove,
       }, this.cfg.log));
@@ -140,10 +137,5 @@ export class ApiAuth implements RequestAuth {
     const a = requestAttributes(req.method ?? 'GET', url, info, user);
     const r = this.authorizer.authorize(a);
     if (r.decision !== 'allow') throw forbiddenError(a, r.reason);
-  }
-
-  /** The decision on attributes (for tests and tools in this process). */
-  decide(a: Attributes): AuthorizationResult {
-    return this.authorizer.authorize(a);
   }
 }

@@ -55,6 +55,8 @@ function bindingOf(o: KubeObject): Binding {
   };
 }
 
+export type RbacPlural = 'roles' | 'clusterroles' | 'rolebindings' | 'clusterrolebindings';
+
 /** The four RBAC kinds, as the authorizer needs them. */
 export class RbacPolicy {
   private readonly roles = new Map<string, PolicyRule[]>();
@@ -118,7 +120,7 @@ export class RbacPolicy {
     this.sortedCRBs = undefined;
   }
 
-  clear(kind: 'roles' | 'clusterroles' | 'rolebindings' | 'clusterrolebindings'): void {
+  clear(kind: RbacPlural): void {
     if (kind === 'roles') this.roles.clear();
     if (kind === 'clusterroles') this.clusterRoles.clear();
     if (kind === 'rolebindings') { this.roleBindings.clear(); this.sortedRBs.clear(); }
