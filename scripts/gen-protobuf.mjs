@@ -37,7 +37,9 @@ const KINDS = {
   'k8s.io.api.coordination.v1': ['coordination.k8s.io/v1', ['Lease']],
   'k8s.io.api.autoscaling.v1': ['autoscaling/v1', ['Scale']],
   'k8s.io.api.policy.v1': ['policy/v1', ['Eviction']],
-  'k8s.io.api.authentication.v1': ['authentication.k8s.io/v1', ['TokenRequest']],
+  'k8s.io.api.authentication.v1': ['authentication.k8s.io/v1', ['TokenRequest', 'TokenReview', 'SelfSubjectReview']],
+  'k8s.io.api.authorization.v1': ['authorization.k8s.io/v1', ['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview', 'LocalSubjectAccessReview']],
+  'k8s.io.api.rbac.v1': ['rbac.authorization.k8s.io/v1', ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']],
   [META]: ['meta.k8s.io/v1', ['DeleteOptions']],
 };
 // Messages the decoder needs beyond the kinds: the envelope.
@@ -49,7 +51,9 @@ const PROTO_SCALARS = new Set([...SCALARS, 'uint32', 'uint64', 'sint32', 'sint64
 // Go field names of messages whose Unmarshal is hand-written upstream (no struct tag to read).
 const GO_NAMES = { 'k8s.io.apimachinery.pkg.api.resource.Quantity': { 1: 'String_' } };
 // Messages whose Go type is not a struct of types.go; src/api/decode/protobuf/convert.ts prints them by hand.
-const HAND_CONVERTED = new Set([`${META}.Time`, `${META}.MicroTime`, 'k8s.io.apimachinery.pkg.util.intstr.IntOrString', 'k8s.io.apimachinery.pkg.api.resource.Quantity']);
+const HAND_CONVERTED = new Set([`${META}.Time`, `${META}.MicroTime`, 'k8s.io.apimachinery.pkg.util.intstr.IntOrString', 'k8s.io.apimachinery.pkg.api.resource.Quantity',
+  // `type ExtraValue []string`: its message's items are the JSON array itself.
+  'k8s.io.api.authentication.v1.ExtraValue', 'k8s.io.api.authorization.v1.ExtraValue']);
 
 function filesUnder(dir, name) {
   const out = [];

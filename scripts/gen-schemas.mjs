@@ -25,13 +25,16 @@ const pkgPrefix = (pkg) => (pkg === 'meta' ? META : pkg === 'apiextensions' ? AP
 // types (core's PodTemplate and PersistentVolumeClaim own PodTemplateSpec, TypedLocalObjectReference).
 const SEEDS = [
   ['meta', '', [['V1Status', 'Status'], ['V1DeleteOptions', 'DeleteOptions'], ['V1WatchEvent', 'WatchEvent'],
-    ['V1ObjectMeta', null], ['V1ListMeta', null], ['V1LabelSelector', null], ['V1Condition', null]]],
+    ['V1ObjectMeta', null], ['V1ListMeta', null], ['V1LabelSelector', null], ['V1Condition', null], ['V1FieldSelectorRequirement', null]]],
   ['core', '', [['V1Namespace', 'Namespace'], ['V1Node', 'Node'], ['V1Pod', 'Pod'], ['V1Service', 'Service'],
     ['V1Endpoints', 'Endpoints'], ['V1Secret', 'Secret'], ['V1ConfigMap', 'ConfigMap'], ['CoreV1Event', 'Event'],
     ['V1ServiceAccount', 'ServiceAccount'], ['V1Binding', 'Binding'], ['V1PodTemplate', null], ['V1PersistentVolumeClaim', null]]],
   ['autoscaling', 'autoscaling', [['V1Scale', 'Scale']]],
   ['policy', 'policy', [['V1Eviction', 'Eviction']]],
-  ['authentication', 'authentication.k8s.io', [['AuthenticationV1TokenRequest', 'TokenRequest']]],
+  ['authentication', 'authentication.k8s.io', [['AuthenticationV1TokenRequest', 'TokenRequest'], ['V1TokenReview', 'TokenReview'], ['V1SelfSubjectReview', 'SelfSubjectReview']]],
+  ['authorization', 'authorization.k8s.io', [['V1SelfSubjectAccessReview', 'SelfSubjectAccessReview'], ['V1SelfSubjectRulesReview', 'SelfSubjectRulesReview'],
+    ['V1SubjectAccessReview', 'SubjectAccessReview'], ['V1LocalSubjectAccessReview', 'LocalSubjectAccessReview']]],
+  ['rbac', 'rbac.authorization.k8s.io', [['V1Role', 'Role'], ['V1ClusterRole', 'ClusterRole'], ['V1RoleBinding', 'RoleBinding'], ['V1ClusterRoleBinding', 'ClusterRoleBinding']]],
   ['apps', 'apps', [['V1Deployment', 'Deployment'], ['V1ReplicaSet', 'ReplicaSet'], ['V1StatefulSet', 'StatefulSet'],
     ['V1DaemonSet', 'DaemonSet'], ['V1ControllerRevision', 'ControllerRevision']]],
   ['discovery', 'discovery.k8s.io', [['V1EndpointSlice', 'EndpointSlice']]],
@@ -42,11 +45,11 @@ const SEEDS = [
 // Kinds served with a list (GET on the collection).
 const LISTED = new Set(['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Event', 'ServiceAccount',
   'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'EndpointSlice', 'Ingress', 'IngressClass',
-  'NetworkPolicy', 'Lease', 'CustomResourceDefinition']);
+  'NetworkPolicy', 'Lease', 'CustomResourceDefinition', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 // Meta kinds registered in every served group version.
 const EVERY_GROUP_VERSION = new Set(['DeleteOptions', 'WatchEvent']);
 // Class-name prefixes the generator uses where two packages define the same name.
-const CLASS_PREFIX = { CoreV1: 'core', DiscoveryV1: 'discovery', AuthenticationV1: 'authentication', ApiextensionsV1: 'apiextensions' };
+const CLASS_PREFIX = { CoreV1: 'core', DiscoveryV1: 'discovery', AuthenticationV1: 'authentication', ApiextensionsV1: 'apiextensions', RbacV1: 'rbac' };
 
 // ---- facts from upstream struct tags (`patchStrategy`, `patchMergeKey`) and markers ----
 // Per field, space-separated: a patch strategy with an optional merge key (`merge:name`,
@@ -58,6 +61,7 @@ const FIELD_FACTS = {
   'meta.ObjectMeta': { ownerReferences: 'merge:uid map:uid', finalizers: 'merge set', managedFields: 'atomic' },
   'meta.LabelSelector': { matchExpressions: 'atomic' },
   'meta.LabelSelectorRequirement': { values: 'atomic' },
+  'meta.FieldSelectorRequirement': { values: 'atomic' },
   'meta.Status': { details: 'atomic' },
   'meta.StatusDetails': { causes: 'atomic' },
   'meta.DeleteOptions': { dryRun: 'atomic' },
@@ -161,6 +165,21 @@ const FIELD_FACTS = {
     enum: 'atomic', required: 'atomic', allOf: 'atomic', oneOf: 'atomic', anyOf: 'atomic',
     'x-kubernetes-list-map-keys': 'atomic', 'x-kubernetes-validations': 'merge:rule map:rule',
   },
+  'authentication.TokenReviewSpec': { audiences: 'atomic' },
+  'authentication.TokenReviewStatus': { audiences: 'atomic' },
+  'authentication.UserInfo': { groups: 'atomic' },
+  'authorization.SubjectAccessReviewSpec': { groups: 'atomic' },
+  'authorization.LabelSelectorAttributes': { requirements: 'atomic' },
+  'authorization.FieldSelectorAttributes': { requirements: 'atomic' },
+  'authorization.SubjectRulesReviewStatus': { resourceRules: 'atomic', nonResourceRules: 'atomic' },
+  'authorization.ResourceRule': { verbs: 'atomic', apiGroups: 'atomic', resources: 'atomic', resourceNames: 'atomic' },
+  'authorization.NonResourceRule': { verbs: 'atomic', nonResourceURLs: 'atomic' },
+  'rbac.PolicyRule': { verbs: 'atomic', apiGroups: 'atomic', resources: 'atomic', resourceNames: 'atomic', nonResourceURLs: 'atomic' },
+  'rbac.Role': { rules: 'atomic' },
+  'rbac.ClusterRole': { rules: 'atomic' },
+  'rbac.AggregationRule': { clusterRoleSelectors: 'atomic' },
+  'rbac.RoleBinding': { subjects: 'atomic' },
+  'rbac.ClusterRoleBinding': { subjects: 'atomic' },
 };
 
 // +structType=atomic: server-side apply replaces these whole (x-kubernetes-map-type: atomic).
@@ -168,7 +187,7 @@ const ATOMIC_STRUCTS = new Set([
   'meta.LabelSelector', 'meta.OwnerReference', 'core.ObjectFieldSelector', 'core.ResourceFieldSelector',
   'core.ConfigMapKeySelector', 'core.SecretKeySelector', 'core.NodeSelector', 'core.NodeSelectorTerm',
   'core.ObjectReference', 'core.LocalObjectReference', 'core.TypedLocalObjectReference', 'core.EndpointAddress',
-  'core.EndpointPort', 'discovery.EndpointPort', 'networking.ServiceBackendPort',
+  'core.EndpointPort', 'discovery.EndpointPort', 'networking.ServiceBackendPort', 'rbac.Subject', 'rbac.RoleRef',
 ]);
 
 // resource.Quantity fields (the models call them strings; JSON accepts a number too).
@@ -283,7 +302,7 @@ function referencedClasses(type) {
     prev = inner;
     inner = inner.replace(/^Array<(.*)>$/, '$1').replace(/^\{ \[key: string\]: (.*); \}$/, '$1');
   }
-  return /^(V1|CoreV1|DiscoveryV1|AuthenticationV1|ApiextensionsV1)[A-Za-z0-9]+$/.test(inner) && inner !== 'V1MicroTime' ? [inner] : [];
+  return /^(V1|CoreV1|DiscoveryV1|AuthenticationV1|ApiextensionsV1|RbacV1)[A-Za-z0-9]+$/.test(inner) && inner !== 'V1MicroTime' ? [inner] : [];
 }
 
 function shortName(cls) {

@@ -1,25 +1,30 @@
 // A lean HTTPS client for benchmarking an API server as its clients reach it: keep-alive
-// connections with the admin's client certificate, JSON bodies, and watch streams read line by
-// line. Every socket it opens, close() or a watch's stop() ends.
+// connections with a client certificate (the admin's) or a bearer token, JSON bodies, and watch
+// streams read line by line. Every socket it opens, close() or a watch's stop() ends.
 
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 
 export interface Credentials {
   ca: string;
-  cert: string;
-  key: string;
+  cert?: string;
+  key?: string;
+  /** A bearer token (a service account's), sent on every request. */
+  token?: string;
 }
 
 export class ApiServerClient {
   private readonly agent: Agent;
 
   constructor(private readonly port: number, private readonly creds: Credentials, maxSockets: number) {
-    this.agent = new Agent({ keepAlive: true, maxSockets, ...creds });
+    this.agent = new Agent({ keepAlive: true, maxSockets, ca: creds.ca, cert: creds.cert, key: creds.key });
   }
 
   private options(method: string, path: string, agent: Agent | false): RequestOptions {
-    return { host: '127.0.0.1', port: this.port, method, path, agent, ...this.creds, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } };
+    const { ca, cert, key, token } = this.creds;
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    return { host: '127.0.0.1', port: this.port, method, path, agent, ca, cert, key, headers };
   }
 
   /** One request; rejects unless the answer is 2xx. */

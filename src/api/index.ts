@@ -2,12 +2,10 @@
 // patch/), Tables (printers/), OpenAPI (openapi/), service-account tokens, and the start-up
 // work (allocation restore, bootstrap objects).
 
-import { randomUUID } from 'node:crypto';
-import { signServiceAccountToken, verifyServiceAccountToken } from '../pki/index.js';
 import type { Store } from '../storage/types.js';
+import { ApiAuth } from './auth/index.js';
 import { bootstrap } from './bootstrap.js';
 import { decodeBody } from './decode/index.js';
-import { errors } from '../kube/errors.js';
 import { buildOpenApi, serveOpenApi, withDocuments } from './openapi/index.js';
 import { CustomResourceManager } from './crd/index.js';
 import { applyPatch, serverSideApply, updateManagedFields } from './patch/index.js';
@@ -15,12 +13,10 @@ import { buildTable, tableFor } from './printers/index.js';
 import type { ResourceDef } from './resource.js';
 import { createResources, wellKnownServiceIPs } from './resources/index.js';
 import type { ApiCodecs } from './rest/codecs.js';
-import type { RequestUser } from './http/request-info.js';
 import type { SubresourceHooks } from './rest/subresources.js';
 import { ApiServer, type UpgradeRequest } from './server.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { validateMetadata } from './validation/index.js';
-import type { KubeObject } from '../kube/types.js';
 import { metaTime } from '../common/time.js';
 
 export { ApiServer } from './server.js';
@@ -36,6 +32,8 @@ export interface ApiServerConfig {
   /** Service-account token keys (PEM). */
   serviceAccountKey: { privateKeyPem: string; publicKeyPem: string };
   serviceAccountIssuer?: string;
+  /** Audiences the API server accepts service-account tokens for (default: the issuer). */
+  apiAudiences?: string[];
   connect?: SubresourceHooks['connect'];
   upgrade?: (r: UpgradeRequest) => void | Promise<void>;
   log?: (line: string) => void;
@@ -70,48 +68,16 @@ function codecsFor(): ApiCodecs {
 export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; start(): Promise<void> } {
   const defs = createResources({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange });
   const issuer = cfg.serviceAccountIssuer ?? DEFAULT_ISSUER;
-  const builtinOpenApi = buildOpenApi(defs.map((d) => ({ group: d.group, version: d.version, kind: d.kind, plural: d.plural, namespaced: d.namespaced, subresources: d.subresources, verbs: d.verbs })), { version: KUBERNETES_VERSION.gitVersion });
+  // Who asks and whether they may: certificates, tokens, impersonation, Node and RBAC (auth/).
+  const auth = new ApiAuth({ issuer, apiAudiences: cfg.apiAudiences, serviceAccountKey: cfg.serviceAccountKey, log: cfg.log });
+  const served = [...defs, ...auth.reviewDefs];
+  const builtinOpenApi = buildOpenApi(served.map((d) => ({ group: d.group, version: d.version, kind: d.kind, plural: d.plural, namespaced: d.namespaced, subresources: d.subresources, verbs: d.verbs })), { version: KUBERNETES_VERSION.gitVersion });
   // Custom resources add their group versions' documents as CRDs come and go.
   let openapi = builtinOpenApi;
 
-  const authenticateToken = async (token: string): Promise<RequestUser | undefined> => {
-    try {
-      const claims = verifyServiceAccountToken(cfg.serviceAccountKey.publicKeyPem, token, { issuers: [issuer] });
-      const ns = claims['kubernetes.io'].namespace;
-      return {
-        name: `system:serviceaccount:${ns}:${claims['kubernetes.io'].serviceaccount.name}`,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-      };
-    } catch {
-      return undefined;
-    }
-  };
-
-  const issueToken = async (sa: KubeObject, request: KubeObject): Promise<KubeObject> => {
-    const spec = request.spec ?? {};
-    const expirationSeconds = Math.max(600, Number(spec.expirationSeconds ?? 3600));
-    const bound = spec.boundObjectRef;
-    if (bound && bound.kind !== 'Pod' && bound.kind !== 'Secret' && bound.kind !== 'Node') {
-      throw errors.badRequest(`cannot bind token for serviceaccount "${sa.metadata.name}" to object of kind "${bound.kind}"`);
-    }
-    const now = new Date();
-    const token = signServiceAccountToken(cfg.serviceAccountKey.privateKeyPem, {
-      issuer, audiences: spec.audiences?.length ? spec.audiences : [issuer], namespace: sa.metadata.namespace!,
-      serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! },
-      pod: bound?.kind === 'Pod' ? { name: bound.name, uid: bound.uid ?? randomUUID() } : undefined,
-      expirationSeconds, now,
-    });
-    return {
-      kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
-      metadata: { name: sa.metadata.name, namespace: sa.metadata.namespace, creationTimestamp: null as unknown as string },
-      spec: { ...spec, expirationSeconds },
-      status: { token, expirationTimestamp: metaTime(now.getTime() + expirationSeconds * 1000) },
-    };
-  };
-
   const server = new ApiServer({
     store: cfg.store,
-    resources: defs,
+    resources: served,
     codecs: codecsFor(),
     validateMeta: validateMetadata,
     trackFields: (live, next, def, ctx, subresource) => updateManagedFields(live, next, {
@@ -120,7 +86,8 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
     }),
     tls: cfg.tls,
     advertiseAddress: `${cfg.advertiseIP}:${cfg.advertisePort}`,
-    authenticateToken,
+    auth,
+    admission: auth.admission,
     openapi: {
       serve(req, res, url) {
         const r = serveOpenApi(openapi, url.pathname, url.searchParams, { accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] });
@@ -130,7 +97,7 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
         return true;
       },
     },
-    hooks: { connect: cfg.connect, issueToken },
+    hooks: { connect: cfg.connect, issueToken: auth.issueToken },
     upgrade: cfg.upgrade,
     log: cfg.log,
   });
@@ -142,19 +109,21 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
     crdDef: defs.find((d) => d.group === 'apiextensions.k8s.io' && d.plural === 'customresourcedefinitions')!,
     isBuiltin: (group, plural) => builtin.has(`${group}/${plural}`),
     changed: (custom, documents) => {
-      server.setResources([...defs, ...custom]);
+      server.setResources([...served, ...custom]);
       openapi = withDocuments(builtinOpenApi, documents);
     },
     version: KUBERNETES_VERSION.gitVersion,
     log: cfg.log,
   });
   server.onClose(() => customResources.stop());
+  server.onClose(() => auth.stop());
 
   const defByPlural = (group: string, plural: string): ResourceDef => {
     const d = defs.find((x) => x.group === group && x.plural === plural);
     if (!d) throw new Error(`no resource ${group}/${plural}`);
     return d;
   };
+  auth.bind(server.registry, defByPlural);
 
   return {
     server,
@@ -170,6 +139,8 @@ export function createApiServer(cfg: ApiServerConfig): { server: ApiServer; star
         kubernetesServiceIP: wellKnownServiceIPs(cfg.serviceCIDR).kubernetes,
         endpointIP: cfg.advertiseIP, endpointPort: cfg.advertisePort,
       });
+      // The default RBAC policy, and the views the authorizers read, before any request.
+      await auth.start();
       await customResources.start();
     },
   };

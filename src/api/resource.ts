@@ -4,6 +4,7 @@
 
 import type { FieldError } from '../kube/errors.js';
 import type { KubeObject } from '../kube/types.js';
+import type { RequestUser } from './http/request-info.js';
 
 export interface TableColumn {
   name: string;
@@ -28,6 +29,8 @@ export interface WriteContext {
   dryRun: boolean;
   /** The user name of the caller (for managedFields and audit). */
   user: string;
+  /** The caller as authentication established it (groups, extra): for admission that depends on who asks. */
+  userInfo?: RequestUser;
   /** The field manager (?fieldManager=, or derived from the user agent). */
   fieldManager: string;
   /** The write comes from server-side apply, which has recorded its managedFields already. */
@@ -117,6 +120,12 @@ export interface ResourceDef {
   afterDelete?(obj: KubeObject): void;
   /** Rebuilds in-memory state (allocations) from every stored object at start. */
   restore?(objects: KubeObject[]): void;
+
+  /**
+   * A kind that is never stored (upstream's access and token reviews): a create answers with the
+   * object this returns (201), computed from the request and who sent it.
+   */
+  review?(obj: KubeObject, ctx: WriteContext & { namespace?: string }): Promise<KubeObject>;
 
   /** Server-side printing. */
   table?: TableDef;

@@ -1,11 +1,10 @@
-// The API server: HTTPS with client-certificate and bearer-token authentication, discovery,
+// The API server: HTTPS, authentication and authorization of every request (auth/), discovery,
 // health, version, OpenAPI, and the generic REST handler for every served kind.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Server as NetServer, Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { ApiError, errors } from '../kube/errors.js';
 import { AGGREGATED_DISCOVERY_TYPE, Discovery, versionInfo, wantsAggregated } from './discovery.js';
 import { parseRequestInfo, type RequestInfo, type RequestUser } from './http/request-info.js';
@@ -13,7 +12,7 @@ import { writeError, writeJson } from './http/respond.js';
 import type { ResourceDef } from './resource.js';
 import type { ApiCodecs } from './rest/codecs.js';
 import { RestHandler, type ResourceIndex } from './rest/handler.js';
-import { Registry, type FieldTracker, type MetaValidator } from './rest/registry.js';
+import { Registry, type Admission, type FieldTracker, type MetaValidator } from './rest/registry.js';
 import type { SubresourceHooks } from './rest/subresources.js';
 import type { Store } from '../storage/types.js';
 import type { KubeObject, Status } from '../kube/types.js';
@@ -33,6 +32,14 @@ export interface UpgradeRequest {
   user: RequestUser;
 }
 
+/** Who sends a request, and whether they may: src/api/auth implements it. */
+export interface RequestAuth {
+  /** The request's user (after impersonation; anonymous without credentials); throws 401 or 403. */
+  authenticate(req: IncomingMessage): Promise<RequestUser>;
+  /** Throws 403 unless the user may do what the request asks. */
+  authorize(req: IncomingMessage, url: URL, info: RequestInfo, user: RequestUser): Promise<void>;
+}
+
 export interface ApiServerOptions {
   store: Store;
   resources: ResourceDef[];
@@ -42,7 +49,9 @@ export interface ApiServerOptions {
   tls: { caPem: string; certPem: string; keyPem: string };
   /** host:port clients should use (discovery's serverAddressByClientCIDRs). */
   advertiseAddress: string;
-  authenticateToken?: (token: string) => Promise<RequestUser | undefined>;
+  auth: RequestAuth;
+  /** Checks writes once validated (NodeRestriction, RBAC escalation). */
+  admission?: Admission;
   openapi?: OpenApiProvider;
   hooks?: SubresourceHooks;
   /** exec/attach/portforward arriving as an HTTP upgrade (WebSocket or SPDY). */
@@ -51,8 +60,6 @@ export interface ApiServerOptions {
   /** Readiness checks beyond "the store answers" (for /readyz). */
   ready?: () => boolean;
 }
-
-const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
 class Resources implements ResourceIndex {
   private byGvp = new Map<string, ResourceDef>();
@@ -85,7 +92,7 @@ export class ApiServer {
   private readonly resourceIndex: Resources;
   private readonly rest: RestHandler;
   private discovery: Discovery;
-  private readonly closers: (() => void)[] = [];
+  private readonly closers: (() => void | Promise<void>)[] = [];
   private readonly https: HttpsServer;
   private readonly extraListeners: NetServer[] = [];
   private readonly sockets = new Set<Socket>();
@@ -94,7 +101,7 @@ export class ApiServer {
     const resources = new Resources(o.resources);
     this.resources = resources;
     this.resourceIndex = resources;
-    this.registry = new Registry(o.store, o.validateMeta, (g, p) => resources.byPlural(g, p), o.trackFields);
+    this.registry = new Registry(o.store, o.validateMeta, (g, p) => resources.byPlural(g, p), o.trackFields, o.admission);
     this.rest = new RestHandler({ registry: this.registry, resources, codecs: o.codecs, hooks: o.hooks ?? {} });
     this.discovery = new Discovery(o.resources, o.advertiseAddress);
     this.https = createHttpsServer({
@@ -143,40 +150,18 @@ export class ApiServer {
     this.discovery = new Discovery(defs, this.o.advertiseAddress);
   }
 
-  /** Runs `stop` when the server closes: the owner of a watch started beside it (custom resources). */
-  onClose(stop: () => void): void {
+  /** Runs `stop` when the server closes: the owner of what the assembler started beside it (custom resources, auth's caches). */
+  onClose(stop: () => void | Promise<void>): void {
     this.closers.push(stop);
   }
 
   async close(): Promise<void> {
-    for (const stop of this.closers.splice(0)) stop();
+    for (const stop of this.closers.splice(0)) await stop();
     for (const l of this.extraListeners) l.close();
     await new Promise<void>((resolve) => {
       this.https.close(() => resolve());
       for (const s of this.sockets) s.destroy();
     });
-  }
-
-  private async authenticate(req: IncomingMessage): Promise<RequestUser | undefined> {
-    const auth = req.headers.authorization;
-    if (auth) {
-      const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      if (!m || !this.o.authenticateToken) throw errors.unauthorized();
-      const user = await this.o.authenticateToken(m[1]);
-      if (!user) throw errors.unauthorized();
-      return user;
-    }
-    const socket = req.socket as TLSSocket;
-    if (socket.authorized) {
-      const cert = socket.getPeerCertificate();
-      const cn = cert?.subject?.CN;
-      if (cn) {
-        const o = cert.subject.O as unknown;
-        const groups = Array.isArray(o) ? o.map(String) : o ? [String(o)] : [];
-        return { name: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
-      }
-    }
-    return undefined;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -187,8 +172,8 @@ export class ApiServer {
       return writeError(res, errors.badRequest('malformed request URL'));
     }
     try {
-      const user = await this.authenticate(req);
-      if (!user && !PUBLIC_PATHS.has(url.pathname)) throw errors.unauthorized();
+      const user = await this.o.auth.authenticate(req);
+      await this.o.auth.authorize(req, url, parseRequestInfo(req.method ?? 'GET', url), user);
       await this.route(req, res, url, user);
     } catch (err) {
       if (!(err instanceof ApiError)) this.o.log?.(`${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
@@ -196,7 +181,7 @@ export class ApiServer {
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: RequestUser | undefined): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: RequestUser): Promise<void> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz' || path === '/livez' || path === '/readyz') return this.health(res, url, path);
     if (path === '/version') return writeJson(res, 200, versionInfo());
@@ -206,7 +191,7 @@ export class ApiServer {
     }
     const info = parseRequestInfo(req.method ?? 'GET', url);
     if (!info.isResourceRequest) return this.serveDiscovery(req, res, path);
-    await this.rest.handle(req, res, url, info, user!);
+    await this.rest.handle(req, res, url, info, user);
   }
 
   private health(res: ServerResponse, url: URL, path: string): void {
@@ -248,9 +233,9 @@ export class ApiServer {
     };
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
-      const user = await this.authenticate(req);
-      if (!user) throw errors.unauthorized();
+      const user = await this.o.auth.authenticate(req);
       const info = parseRequestInfo(req.method ?? 'GET', url);
+      await this.o.auth.authorize(req, url, info, user);
       const def = info.isResourceRequest ? this.resources.find(info.group, info.version, info.resource) : undefined;
       if (!def || !info.name || !info.subresource || !['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource) || !(def.subresources ?? []).includes(info.subresource as never)) {
         throw errors.badRequest(`upgrade is not supported on ${url.pathname}`);

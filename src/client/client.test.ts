@@ -156,6 +156,9 @@ test('watch: a handler that throws ends the watch with its error', async () => {
 
 test('a bearer token, given or read from a file, authenticates; a bad one is 401 Unauthorized', async () => {
   await client.create(R.serviceaccounts, NS, { metadata: { name: 'robot' } });
+  // What the token may do is RBAC's business: let the robot read its namespace.
+  await client.create(R.roles, NS, { metadata: { name: 'namespace-reader' }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }] });
+  await client.create(R.rolebindings, NS, { metadata: { name: 'robot-reads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'namespace-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: NS }] });
   const request = await client.create<KubeObject>(R.serviceaccounts, NS, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: 'robot' }, spec: {} }, 'token');
   const token: string = request.status.token;
   const { certPem: _c, keyPem: _k, ...anonymous } = api.config();

@@ -76,6 +76,7 @@ export class ApiClient {
   }
 
   private token(): string | undefined {
+    if (this.config.tokenSource) return this.config.tokenSource();
     if (this.config.token) return this.config.token;
     if (!this.config.tokenFile) return undefined;
     const now = Date.now();

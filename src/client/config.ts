@@ -13,6 +13,8 @@ export interface ClientConfig {
   /** A bearer token, or a file re-read when it changes (projected service account tokens rotate). */
   token?: string;
   tokenFile?: string;
+  /** The current bearer token, asked for on every request (credentials something in this process renews). */
+  tokenSource?: () => string | undefined;
   userAgent?: string;
 }
 

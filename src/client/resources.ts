@@ -10,6 +10,7 @@ export interface ResourceRef {
 
 const core = (plural: string, kind: string, namespaced = true): ResourceRef => ({ group: '', version: 'v1', plural, kind, namespaced });
 const apps = (plural: string, kind: string): ResourceRef => ({ group: 'apps', version: 'v1', plural, kind, namespaced: true });
+const rbac = (plural: string, kind: string, namespaced: boolean): ResourceRef => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural, kind, namespaced });
 
 export const R = {
   namespaces: core('namespaces', 'Namespace', false),
@@ -31,6 +32,10 @@ export const R = {
   ingressclasses: { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', kind: 'IngressClass', namespaced: false } as ResourceRef,
   networkpolicies: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true } as ResourceRef,
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true } as ResourceRef,
+  roles: rbac('roles', 'Role', true),
+  clusterroles: rbac('clusterroles', 'ClusterRole', false),
+  rolebindings: rbac('rolebindings', 'RoleBinding', true),
+  clusterrolebindings: rbac('clusterrolebindings', 'ClusterRoleBinding', false),
   customresourcedefinitions: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false } as ResourceRef,
   // Served through network-policy-api's CustomResourceDefinition.
   clusternetworkpolicies: { group: 'policy.networking.k8s.io', version: 'v1alpha2', plural: 'clusternetworkpolicies', kind: 'ClusterNetworkPolicy', namespaced: false } as ResourceRef,

@@ -4,7 +4,8 @@
 import { ApiClient } from '../client/client.js';
 import { createApiServer, type ApiServer, type ApiServerConfig } from '../api/index.js';
 import { wellKnownServiceIPs } from '../api/resources/index.js';
-import { ControllerManager } from '../controllers/index.js';
+import { CONTROLLER_SERVICE_ACCOUNTS, ControllerManager } from '../controllers/index.js';
+import { ServiceAccountCredentials } from '../controllers/credentials.js';
 import { SqliteStore, startCompactor } from '../storage/index.js';
 import type { ClusterConfig } from './config.js';
 import { paths } from './config.js';
@@ -22,7 +23,7 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   pki: ClusterPki;
   apiServer: ApiServer;
-  /** A client with the admin's credentials, for knit's own components in this process. */
+  /** A client with the admin's credentials, for what `knit up` itself writes (as kubeadm uses admin.conf). */
   client: ApiClient;
   url: string;
   stop(): Promise<void>;
@@ -70,9 +71,18 @@ export async function startControlPlane(cfg: ClusterConfig, o: ControlPlaneOptio
     stops.push(() => compactor.stop());
 
     const url = `https://${cfg.apiHost}:${cfg.apiPort}`;
-    const client = new ApiClient({ server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem, userAgent: 'kube-controller-manager/v1.32.0 (knit)' });
+    const client = new ApiClient({ server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem, userAgent: 'kubeadm/v1.32.0 (knit)' });
     stops.push(() => client.close());
-    const controllers = new ControllerManager(client, {
+    // The controllers as kube-controller-manager and kube-scheduler run under kubeadm: each with
+    // its own identity, each controller as its own service account.
+    const kcm = new ApiClient({ server: url, caPem: pki.ca.certPem, certPem: pki.controllerManager.certPem, keyPem: pki.controllerManager.keyPem, userAgent: 'kube-controller-manager/v1.32.0 (knit)' });
+    stops.push(() => kcm.close());
+    const scheduler = new ApiClient({ server: url, caPem: pki.ca.certPem, certPem: pki.scheduler.certPem, keyPem: pki.scheduler.keyPem, userAgent: 'kube-scheduler/v1.32.0 (knit)' });
+    stops.push(() => scheduler.close());
+    const credentials = new ServiceAccountCredentials(kcm, (line) => o.log(line));
+    stops.push(() => credentials.stop());
+    await credentials.prepare([...CONTROLLER_SERVICE_ACCOUNTS]);
+    const controllers = new ControllerManager({ root: kcm, as: (sa) => credentials.client(sa), scheduler }, {
       caPem: pki.ca.certPem,
       clusterCIDR: cfg.clusterCIDR,
       nodeCIDRSize: cfg.nodeCIDRSize,

@@ -1,7 +1,9 @@
 // The cluster's certificates and keys, made at the first `knit up` and kept in <data-dir>/pki:
 // the CA, the API server's serving certificate (its names and addresses as SANs), the admin's
-// client certificate (kubernetes-admin, group system:masters, as kubeadm), node certificates, and
-// the service-account signing key.
+// client certificate (kubernetes-admin, group system:masters, as kubeadm's admin.conf), the
+// controller manager's and the scheduler's (system:kube-controller-manager, system:kube-scheduler,
+// as kubeadm's controller-manager.conf and scheduler.conf), the host Service access's
+// (system:kube-proxy), node certificates, and the service-account signing key.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
@@ -12,6 +14,12 @@ export interface ClusterPki {
   ca: CertKeyPair;
   apiserver: CertKeyPair;
   admin: CertKeyPair;
+  /** system:kube-controller-manager: the controllers' shared informers and their service accounts' tokens. */
+  controllerManager: CertKeyPair;
+  /** system:kube-scheduler. */
+  scheduler: CertKeyPair;
+  /** system:kube-proxy (bound to system:node-proxier by the default policy): the host's Service access. */
+  kubeProxy: CertKeyPair;
   /** The API server's client certificate towards node agents (kubeadm's apiserver-kubelet-client). */
   kubeletClient: CertKeyPair;
   serviceAccount: { privateKeyPem: string; publicKeyPem: string };
@@ -51,6 +59,10 @@ export function ensurePki(dir: string, server: { dnsNames: string[]; ips: string
     apiserver = writePair(dir, 'apiserver', issueCert(ca, { commonName: 'kube-apiserver', dnsNames: server.dnsNames, ipAddresses: server.ips, usage: 'server' }));
   }
   const admin = readPair(dir, 'admin') ?? writePair(dir, 'admin', issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' }));
+  const client = (file: string, commonName: string) => readPair(dir, file) ?? writePair(dir, file, issueCert(ca, { commonName, usage: 'client' }));
+  const controllerManager = client('controller-manager', 'system:kube-controller-manager');
+  const scheduler = client('scheduler', 'system:kube-scheduler');
+  const kubeProxy = client('kube-proxy', 'system:kube-proxy');
   const kubeletClient = readPair(dir, 'apiserver-kubelet-client')
     ?? writePair(dir, 'apiserver-kubelet-client', issueCert(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['kubeadm:cluster-admins'], usage: 'client' }));
   let serviceAccount: ClusterPki['serviceAccount'];
@@ -61,7 +73,7 @@ export function ensurePki(dir: string, server: { dnsNames: string[]; ips: string
     writeFileSync(join(dir, 'sa.key'), serviceAccount.privateKeyPem, { mode: 0o600 });
     writeFileSync(join(dir, 'sa.pub'), serviceAccount.publicKeyPem, { mode: 0o644 });
   }
-  return { ca, apiserver, admin, kubeletClient, serviceAccount };
+  return { ca, apiserver, admin, controllerManager, scheduler, kubeProxy, kubeletClient, serviceAccount };
 }
 
 /** A node agent's certificate: client (system:node:<name>, group system:nodes) and serving (its node IP). */

@@ -1,7 +1,8 @@
 // The cluster's own workloads, as kubeadm installs them: kube-proxy (a hostNetwork DaemonSet
 // configured by the ConfigMap kube-system/kube-proxy), cluster DNS (the Deployment coredns
 // behind the Service kube-dns at 10.96.0.10, configured by the ConfigMap kube-system/coredns), and
-// NetworkPolicy enforcement (the hostNetwork DaemonSet kube-network-policies, as kind runs it).
+// NetworkPolicy enforcement (the hostNetwork DaemonSet kube-network-policies, as kind runs it);
+// and what each may do (systemRbacObjects): no more than it needs.
 
 import { isApiError } from '../kube/errors.js';
 import type { KubeObject } from '../kube/types.js';
@@ -240,12 +241,65 @@ export function systemObjects(cfg: ClusterConfig, apiServer: string): { ref: Res
   ];
 }
 
+const RBAC = 'rbac.authorization.k8s.io';
+const sa = (name: string) => ({ kind: 'ServiceAccount', name, namespace: 'kube-system' });
+const clusterRole = (name: string, rules: unknown[]) => ({ ref: R.clusterroles, obj: { metadata: { name }, rules } });
+const clusterRoleBinding = (name: string, role: string, subjects: unknown[]) => ({
+  ref: R.clusterrolebindings, obj: { metadata: { name }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: role }, subjects },
+});
+const role = (name: string, rules: unknown[]) => ({ ref: R.roles, obj: { metadata: { name, namespace: 'kube-system' }, rules } });
+const roleBinding = (name: string, roleName: string, subjects: unknown[]) => ({
+  ref: R.rolebindings, obj: { metadata: { name, namespace: 'kube-system' }, roleRef: { apiGroup: RBAC, kind: 'Role', name: roleName }, subjects },
+});
+
+/**
+ * What the system workloads and the node agents may do beyond upstream's default policy.
+ * kubeadm's: kube-proxy's service account bound to system:node-proxier (kubeadm:node-proxier),
+ * coredns's to system:coredns. kind's: kube-network-policies' ClusterRole. knit's own (named
+ * knit:*): knit's kube-proxy and DNS read their ConfigMaps from the API (upstream's read them from
+ * files the kubelet mounts), DNS lists nodes (it forwards names only for the cluster's own
+ * clients), and the node agents, which also do flannel's work, list the Nodes to route to them.
+ */
+export function systemRbacObjects(): { ref: ResourceRef; obj: KubeObject }[] {
+  const readOnly = ['get', 'list', 'watch'];
+  return [
+    clusterRoleBinding('kubeadm:node-proxier', 'system:node-proxier', [sa('kube-proxy')]),
+    role('knit:kube-proxy-config', [{ verbs: readOnly, apiGroups: [''], resources: ['configmaps'], resourceNames: ['kube-proxy'] }]),
+    roleBinding('knit:kube-proxy-config', 'knit:kube-proxy-config', [sa('kube-proxy')]),
+    clusterRole('system:coredns', [
+      { verbs: ['list', 'watch'], apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'] },
+      { verbs: ['list', 'watch'], apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
+    ]),
+    clusterRoleBinding('system:coredns', 'system:coredns', [sa('coredns')]),
+    clusterRole('knit:coredns', [{ verbs: ['list', 'watch'], apiGroups: [''], resources: ['nodes'] }]),
+    clusterRoleBinding('knit:coredns', 'knit:coredns', [sa('coredns')]),
+    role('knit:coredns-config', [{ verbs: readOnly, apiGroups: [''], resources: ['configmaps'], resourceNames: ['coredns'] }]),
+    roleBinding('knit:coredns-config', 'knit:coredns-config', [sa('coredns')]),
+    clusterRole('kube-network-policies', [
+      { verbs: ['list', 'watch'], apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'] },
+      { verbs: ['list', 'watch'], apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] },
+    ]),
+    clusterRoleBinding('kube-network-policies', 'kube-network-policies', [sa('kube-network-policies')]),
+    clusterRole('knit:node-network', [{ verbs: ['list', 'watch'], apiGroups: [''], resources: ['nodes'] }]),
+    clusterRoleBinding('knit:node-network', 'knit:node-network', [{ kind: 'Group', apiGroup: RBAC, name: 'system:nodes' }]),
+  ];
+}
+
+/** Creates the RBAC objects of systemRbacObjects() that are missing; before the node agents can reach the API server. */
+export async function ensureSystemRbac(client: ApiClient): Promise<void> {
+  await ensureObjects(client, systemRbacObjects());
+}
+
 /**
  * Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as
  * they are. The node network is no longer needed (callers may stop passing it).
  */
 export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string): Promise<void> {
-  for (const { ref, obj } of systemObjects(cfg, apiServer)) {
+  await ensureObjects(client, systemObjects(cfg, apiServer));
+}
+
+async function ensureObjects(client: ApiClient, objects: { ref: ResourceRef; obj: KubeObject }[]): Promise<void> {
+  for (const { ref, obj } of objects) {
     const existing = await client.get(ref, obj.metadata.namespace, obj.metadata.name!).catch((err) => {
       if (isApiError(err, 'NotFound')) return undefined;
       throw err;

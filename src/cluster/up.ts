@@ -4,6 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Node } from '../kube/types.js';
+import { ApiClient } from '../client/client.js';
 import { InformerFactory } from '../client/factory.js';
 import { R } from '../client/resources.js';
 import { kubeconfigPathForMerge, mergeKubeconfig, removeFromKubeconfig, renderKubeconfig } from '../pki/index.js';
@@ -19,7 +20,7 @@ import { ServiceAccess } from './serviceaccess.js';
 import { DnsRelay } from './dnsrelay.js';
 import { cidrContains, parseCidr } from '../common/ipv4.js';
 import { clearState, rememberCluster, runningPid, writeState, type ClusterState } from './state.js';
-import { ensureSystemObjects } from './system.js';
+import { ensureSystemObjects, ensureSystemRbac } from './system.js';
 import { createTopology, destroyTopology, findLeftovers, type Topology } from './topology/index.js';
 
 export interface Output {
@@ -122,6 +123,8 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
       upgrade: (r) => connector ? connector.upgrade(r) : Promise.reject(new Error('no nodes')),
     });
     stops.push(() => controlPlane.stop());
+    // What the node agents and the system workloads may do, before the agents can reach the API server.
+    await ensureSystemRbac(controlPlane.client);
     const lan = await lanStarting;
     if (lan && topology) {
       connector = new NodeConnector({ broker: lan, caPem: controlPlane.pki.ca.certPem, cert: controlPlane.pki.kubeletClient, nodeIP: (n) => nodeIPs.get(n) });
@@ -150,7 +153,10 @@ export async function up(cfg: ClusterConfig, out: Output): Promise<RunningCluste
       const relay = new DnsRelay(lan, topology.gatewayIP, (ip) => cidrContains(nodeNetwork, ip), out.log);
       await relay.start();
       stops.push(() => relay.stop());
-      const informers = new InformerFactory(controlPlane.client, out.log);
+      // The host's Service access does what kube-proxy does on a node, as system:kube-proxy.
+      const accessClient = new ApiClient({ server: controlPlane.url, caPem: controlPlane.pki.ca.certPem, certPem: controlPlane.pki.kubeProxy.certPem, keyPem: controlPlane.pki.kubeProxy.keyPem, userAgent: 'kube-proxy/v1.32.0 (knit host)' });
+      stops.push(() => accessClient.close());
+      const informers = new InformerFactory(accessClient, out.log);
       const access = new ServiceAccess(cfg.name, informers, lan, out.log);
       access.start();
       informers.start();

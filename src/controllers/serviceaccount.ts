@@ -4,6 +4,7 @@
 
 import { isApiError } from '../kube/errors.js';
 import type { ConfigMap, KubeObject, Namespace } from '../kube/types.js';
+import type { ApiClient } from '../client/client.js';
 import type { Informer } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { WorkQueue } from '../client/workqueue.js';
@@ -22,7 +23,8 @@ export class ServiceAccountController implements Controller {
   private readonly serviceAccounts: Informer;
   private readonly configMaps: Informer<ConfigMap>;
 
-  constructor(private readonly ctx: ControllerContext, private readonly caPem: string) {
+  /** publisher: the root-ca-cert-publisher's client, which writes the ConfigMaps (upstream's separate controller). */
+  constructor(private readonly ctx: ControllerContext, private readonly caPem: string, private readonly publisher: ApiClient = ctx.client) {
     this.queue = new WorkQueue({ name: this.name, log: ctx.log(this.name) });
     this.namespaces = ctx.informers.get<Namespace>(R.namespaces);
     this.serviceAccounts = ctx.informers.get(R.serviceaccounts);
@@ -42,9 +44,9 @@ export class ServiceAccountController implements Controller {
     await this.queue.stop();
   }
 
-  private async ensure(ref: typeof R.serviceaccounts, obj: KubeObject): Promise<void> {
+  private async ensure(client: ApiClient, ref: typeof R.serviceaccounts, obj: KubeObject): Promise<void> {
     try {
-      await this.ctx.client.create(ref, obj.metadata.namespace, obj);
+      await client.create(ref, obj.metadata.namespace, obj);
     } catch (err) {
       // Exists already, or the namespace began terminating meanwhile.
       if (!isApiError(err, 'AlreadyExists') && !isApiError(err, 'Forbidden') && !isApiError(err, 'NotFound')) throw err;
@@ -55,19 +57,19 @@ export class ServiceAccountController implements Controller {
     const ns = this.namespaces.get(undefined, namespace);
     if (!ns || ns.metadata.deletionTimestamp) return;
     if (!this.serviceAccounts.get(namespace, 'default')) {
-      await this.ensure(R.serviceaccounts, { metadata: { name: 'default', namespace } });
+      await this.ensure(this.ctx.client, R.serviceaccounts, { metadata: { name: 'default', namespace } });
     }
     const cm = this.configMaps.get(namespace, ROOT_CA_CONFIGMAP);
     const data = { 'ca.crt': this.caPem };
     if (!cm) {
-      await this.ensure(R.configmaps, {
+      await this.ensure(this.publisher, R.configmaps, {
         metadata: { name: ROOT_CA_CONFIGMAP, namespace, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } },
         data,
       });
     } else if (JSON.stringify(cm.data) !== JSON.stringify(data) || !cm.metadata.annotations?.[DESCRIPTION_ANNOTATION]) {
       // Exactly the CA, and the description: whatever else was edited in goes.
       const fixed = { ...cm, metadata: { ...cm.metadata, annotations: { ...cm.metadata.annotations, [DESCRIPTION_ANNOTATION]: DESCRIPTION } }, data };
-      await this.ctx.client.update(R.configmaps, fixed);
+      await this.publisher.update(R.configmaps, fixed);
     }
   }
 }

@@ -51,7 +51,7 @@ export class GoStringSlice {
   constructor(readonly elementType: string, readonly items: string[]) {}
 }
 
-/** A value printed as given: Go's %#v of a value the printer below does not know (a map, say). */
+/** A value printed as given: Go's %#v of a value the printer below does not know (a map, a struct such as rbac.RoleRef{Kind:"Role", ...}). */
 export class GoValue {
   constructor(readonly text: string) {}
 }
@@ -169,6 +169,8 @@ export const errors = {
     return new ApiError(statusFailure(401, 'Unauthorized', message));
   },
   forbidden(gr: GroupResource, name: string, why: string): ApiError {
+    // No resource (a non-resource path): upstream's NewForbidden says just "forbidden: ...".
+    if (!gr.resource && !gr.group) return new ApiError(statusFailure(403, 'Forbidden', `forbidden: ${why}`, {}));
     const subject = name ? `${grText(gr)} ${goQuote(name)}` : grText(gr);
     return new ApiError(statusFailure(403, 'Forbidden', `${subject} is forbidden: ${why}`, { name: name || undefined, group: gr.group || undefined, kind: gr.resource }));
   },

@@ -9,7 +9,7 @@ export interface ObjectRef {
   uid: string;
 }
 
-/** What a token is for: the service account, and the pod (and its node) it is bound to. */
+/** What a token is for: the service account, and the pod (and its node), secret or node it is bound to. */
 export interface ServiceAccountTokenSpec {
   /** The iss claim (kube-apiserver --service-account-issuer). */
   issuer: string;
@@ -18,9 +18,12 @@ export interface ServiceAccountTokenSpec {
   namespace: string;
   serviceAccount: ObjectRef;
   pod?: ObjectRef;
+  secret?: ObjectRef;
   node?: ObjectRef;
   /** Lifetime (default 3600, TokenRequest's default). */
   expirationSeconds?: number;
+  /** A token whose lifetime was extended records when it would have expired (the warnafter claim). */
+  warnAfterSeconds?: number;
   /** The issuing time (default now). */
   now?: Date;
 }
@@ -38,7 +41,9 @@ export interface ServiceAccountClaims {
     namespace: string;
     serviceaccount: ObjectRef;
     pod?: ObjectRef;
+    secret?: ObjectRef;
     node?: ObjectRef;
+    warnafter?: number;
   };
 }
 
@@ -93,7 +98,9 @@ export function signServiceAccountToken(privateKey: KeyInput, spec: ServiceAccou
       namespace: spec.namespace,
       ...(spec.node ? { node: { ...spec.node } } : {}),
       ...(spec.pod ? { pod: { ...spec.pod } } : {}),
+      ...(spec.secret ? { secret: { ...spec.secret } } : {}),
       serviceaccount: { ...spec.serviceAccount },
+      ...(spec.warnAfterSeconds ? { warnafter: now + spec.warnAfterSeconds } : {}),
     },
     nbf: now,
     sub: `system:serviceaccount:${spec.namespace}:${spec.serviceAccount.name}`,

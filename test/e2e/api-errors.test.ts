@@ -176,16 +176,26 @@ describe('authentication', () => {
 
   const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
 
-  test('a request without valid credentials gets 401', async () => {
-    for (const path of ['/api/v1/namespaces', '/api', '/apis/apps/v1/deployments', '/openapi/v3']) {
+  // Upstream's default: anonymous requests are allowed in as system:anonymous (group
+  // system:unauthenticated), which the default policy lets read health and version only.
+  test('a request without credentials is system:anonymous and forbidden; bad credentials get 401', async () => {
+    const forbidden = (message: string, details: Record<string, string> = {}) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details, code: 403 });
+    const expected: Record<string, unknown> = {
+      '/api/v1/namespaces': forbidden('namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope', { kind: 'namespaces' }),
+      '/api': forbidden('forbidden: User "system:anonymous" cannot get path "/api"'),
+      '/apis/apps/v1/deployments': forbidden('deployments.apps is forbidden: User "system:anonymous" cannot list resource "deployments" in API group "apps" at the cluster scope', { group: 'apps', kind: 'deployments' }),
+      '/openapi/v3': forbidden('forbidden: User "system:anonymous" cannot get path "/openapi/v3"'),
+    };
+    for (const [path, status] of Object.entries(expected)) {
       const r = await c.request('GET', path, { credentials: false });
-      assert.equal(r.status, 401, path);
-      assert.deepEqual(JSON.parse(r.body), UNAUTHORIZED);
+      assert.equal(r.status, 403, path);
+      assert.deepEqual(JSON.parse(r.body), status);
     }
     const token = await c.request('GET', '/api/v1/namespaces', { credentials: false, headers: { Authorization: 'Bearer not-a-token' } });
     assert.equal(token.status, 401);
+    assert.deepEqual(JSON.parse(token.body), UNAUTHORIZED);
     const write = await c.request('POST', '/api/v1/namespaces/default/configmaps', { credentials: false, body: '{"metadata":{"name":"x"}}', contentType: 'application/json' });
-    assert.equal(write.status, 401);
+    assert.equal(write.status, 403);
     assert.equal((await c.kubectl(['get', 'cm', 'x'])).code, 1, 'nothing was stored');
   });
 

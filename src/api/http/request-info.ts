@@ -77,4 +77,7 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
 export interface RequestUser {
   name: string;
   groups: string[];
+  uid?: string;
+  /** Upstream's user.Info extra: what the authenticator knows beyond name and groups (a token's pod, ...). */
+  extra?: Record<string, string[]>;
 }

@@ -52,6 +52,10 @@ export const doc = {
   endpointSlicePorts: 'The ports every endpoint of the slice serves.',
   endpointSliceEndpoints: 'The endpoint addresses in the slice.',
   leaseSpecHolderIdentity: 'Who holds the lease.',
+  bindingRoleRef: 'The Role or ClusterRole the binding grants, as Kind/name.',
+  bindingUsers: 'Users in the binding.',
+  bindingGroups: 'Groups in the binding.',
+  bindingServiceAccounts: 'Service accounts in the binding, as namespace/name.',
   containers: 'The names of the containers in the pod template.',
   images: 'The images of the containers in the pod template.',
 } as const;

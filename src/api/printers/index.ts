@@ -8,6 +8,7 @@ import type { TableDef } from '../resource.js';
 import { configMapTable, eventTable, leaseTable, namespaceTable, nodeTable, secretTable, serviceAccountTable } from './cluster.js';
 import { endpointSliceTable, endpointsTable, ingressClassTable, ingressTable, networkPolicyTable, serviceTable } from './network.js';
 import { podTable } from './pods.js';
+import { roleBindingTable, roleTable } from './rbac.js';
 import { defaultTable } from './table.js';
 import { controllerRevisionTable, daemonSetTable, deploymentTable, replicaSetTable, statefulSetTable } from './workloads.js';
 
@@ -41,6 +42,10 @@ export const printers: Map<string, TableDef> = new Map([
   [printerKey('networking.k8s.io', 'ingressclasses'), ingressClassTable],
   [printerKey('networking.k8s.io', 'networkpolicies'), networkPolicyTable],
   [printerKey('coordination.k8s.io', 'leases'), leaseTable],
+  [printerKey('rbac.authorization.k8s.io', 'roles'), roleTable],
+  [printerKey('rbac.authorization.k8s.io', 'clusterroles'), roleTable],
+  [printerKey('rbac.authorization.k8s.io', 'rolebindings'), roleBindingTable],
+  [printerKey('rbac.authorization.k8s.io', 'clusterrolebindings'), roleBindingTable],
 ]);
 
 /** The printer of a kind, or upstream's default (Name, Created At) for kinds without one. */

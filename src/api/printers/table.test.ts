@@ -79,6 +79,10 @@ describe('printers', () => {
     'networking.k8s.io/ingressclasses': [s('Name'), s('Controller'), s('Parameters'), s('Age')],
     'networking.k8s.io/networkpolicies': [s('Name'), s('Pod-Selector'), s('Age')],
     'coordination.k8s.io/leases': [s('Name'), s('Holder'), s('Age')],
+    'rbac.authorization.k8s.io/roles': [s('Name'), ['Created At', 'date', 0]],
+    'rbac.authorization.k8s.io/clusterroles': [s('Name'), ['Created At', 'date', 0]],
+    'rbac.authorization.k8s.io/rolebindings': [s('Name'), s('Role'), s('Age'), s('Users', 1), s('Groups', 1), s('ServiceAccounts', 1)],
+    'rbac.authorization.k8s.io/clusterrolebindings': [s('Name'), s('Role'), s('Age'), s('Users', 1), s('Groups', 1), s('ServiceAccounts', 1)],
   };
 
   it('cover every served kind with upstream\'s columns', () => {

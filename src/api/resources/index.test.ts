@@ -14,7 +14,8 @@ describe('createResources', () => {
     const want = ['/namespaces', '/nodes', '/pods', '/services', '/endpoints', '/secrets', '/configmaps', '/events', '/serviceaccounts',
       'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'apps/controllerrevisions',
       'discovery.k8s.io/endpointslices', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses',
-      'networking.k8s.io/networkpolicies', 'coordination.k8s.io/leases', 'apiextensions.k8s.io/customresourcedefinitions'];
+      'networking.k8s.io/networkpolicies', 'coordination.k8s.io/leases', 'apiextensions.k8s.io/customresourcedefinitions', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/clusterroles',
+      'rbac.authorization.k8s.io/rolebindings', 'rbac.authorization.k8s.io/clusterrolebindings'];
     assert.deepEqual([...defs.keys()].sort(), want.sort());
   });
   it('short names and categories as upstream discovery shows them', () => {

@@ -21,6 +21,7 @@ import { ingressResource } from './networking/ingress.js';
 import { ingressClassResource } from './networking/ingressclass.js';
 import { networkPolicyResource } from './networking/networkpolicy.js';
 import { podResource } from './pods/pod.js';
+import { rbacResources } from './rbac/rbac.js';
 import { ServiceAllocations } from './services/allocations.js';
 import { serviceResource } from './services/service.js';
 
@@ -72,6 +73,7 @@ export function createResources(options: ResourceOptions): ResourceDef[] {
     networkPolicyResource(),
     leaseResource(),
     customResourceDefinitionResource(),
+    ...rbacResources(),
   ];
 }
 

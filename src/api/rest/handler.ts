@@ -63,6 +63,7 @@ export class RestHandler {
     return {
       dryRun: dryRunOf(q),
       user: user.name,
+      userInfo: user,
       fieldManager: fieldManagerOf(q, req),
       get: async (group, plural, namespace, name) => {
         const def = this.o.resources.byPlural(group, plural);
@@ -141,6 +142,7 @@ export class RestHandler {
         const body = await readBody(req);
         const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
         this.checkKind(def, object);
+        if (def.review) return this.written(res, def, 201, await def.review(object, { ...this.writeContext(req, q, user), namespace: ns }), warnings);
         const created = await this.o.registry.create(def, ns, object, this.writeContext(req, q, user));
         return this.written(res, def, 201, created, warnings);
       }

@@ -12,6 +12,17 @@ import { metaTime } from '../../common/time.js';
 
 export type MetaValidator = (obj: KubeObject, def: ResourceDef, old?: KubeObject) => FieldError[];
 
+/**
+ * Checks a write once it is validated, knowing who asks (ctx.userInfo; none for the API server's
+ * own writes): upstream's validating admission, such as NodeRestriction and RBAC's escalation
+ * checks. Throw an ApiError to refuse; nothing is stored.
+ */
+export interface Admission {
+  create?(def: ResourceDef, obj: KubeObject, ctx: WriteContext): Promise<void>;
+  update?(def: ResourceDef, obj: KubeObject, old: KubeObject, ctx: WriteContext, subresource?: Subresource): Promise<void>;
+  delete?(def: ResourceDef, current: KubeObject, ctx: WriteContext): Promise<void>;
+}
+
 /** Records who changed which fields in metadata.managedFields (upstream's field manager). */
 export type FieldTracker = (live: KubeObject | undefined, next: KubeObject, def: ResourceDef, ctx: WriteContext, subresource?: Subresource) => KubeObject;
 
@@ -103,6 +114,7 @@ export class Registry {
     private readonly validateMeta: MetaValidator,
     private readonly lookup: (group: string, plural: string) => ResourceDef | undefined,
     private readonly trackFields?: FieldTracker,
+    private readonly admission?: Admission,
   ) {}
 
   /** A stored object as `def` serves it: its version's apiVersion, its kind's read-time defaults. */
@@ -232,6 +244,7 @@ export class Registry {
     const errs = [...this.validateMeta(obj, def), ...(def.validate?.(obj) ?? [])];
     if (errs.length) this.invalid(def, meta.name ?? meta.generateName ?? '', errs);
     await this.checkNamespace(def, meta.namespace, generated ? '' : meta.name!, ctx);
+    await this.admission?.create?.(def, obj, ctx);
     const tracked = this.trackFields && !ctx.applied ? this.trackFields(undefined, obj, def, ctx) : obj;
     if (tracked !== obj) obj.metadata.managedFields = tracked.metadata.managedFields;
 
@@ -328,6 +341,7 @@ export class Registry {
     }
     const errs = [...this.validateMeta(obj, def, current), ...(def.validateUpdate?.(obj, current, subresource) ?? [])];
     if (errs.length) this.invalid(def, name, errs);
+    await this.admission?.update?.(def, obj, current, ctx, subresource);
 
     const key = keyFor(def, meta.namespace, name);
     const expected = Number(old.resourceVersion);
@@ -356,7 +370,7 @@ export class Registry {
     }
   }
 
-  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, _ctx: WriteContext): Promise<DeleteResult> {
+  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult> {
     if (def.group === '' && def.kind === 'Namespace' && IMMORTAL_NAMESPACES.has(name)) {
       throw errors.forbidden(grOf(def), name, 'this namespace may not be deleted');
     }
@@ -370,6 +384,7 @@ export class Registry {
       if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
         throw errors.conflict(grOf(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
+      if (attempt === 0) await this.admission?.delete?.(def, current, ctx);
       const next = structuredClone(current);
       if (!meta.deletionTimestamp) def.prepareForDelete?.(next);
       const nmeta = next.metadata;

@@ -28,8 +28,8 @@ export interface ConnectRequest {
 export interface SubresourceHooks {
   /** pods/log, pods/proxy, and exec/attach/portforward when they arrive without an upgrade. */
   connect?(r: ConnectRequest): Promise<void>;
-  /** serviceaccounts/token: fills status.token and status.expirationTimestamp of a TokenRequest. */
-  issueToken?(serviceAccount: KubeObject, tokenRequest: KubeObject): Promise<KubeObject>;
+  /** serviceaccounts/token: fills status.token and status.expirationTimestamp of a TokenRequest; user: who asks. */
+  issueToken?(serviceAccount: KubeObject, tokenRequest: KubeObject, user: RequestUser): Promise<KubeObject>;
 }
 
 export interface SubresourceRequest {
@@ -152,7 +152,7 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
       if (!p.hooks.issueToken) throw errors.serviceUnavailable('token issuing is not configured');
       const sa = await registry.get(def, namespace, name);
       const request = await readObject(p, 'authentication.k8s.io', 'v1', 'TokenRequest');
-      return writeJson(res, 201, await p.hooks.issueToken(sa, request));
+      return writeJson(res, 201, await p.hooks.issueToken(sa, request, p.user));
     }
     case 'log': case 'exec': case 'attach': case 'portforward': case 'proxy': {
       const object = await registry.get(def, namespace, name);

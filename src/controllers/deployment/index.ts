@@ -191,7 +191,8 @@ export class DeploymentController implements Controller {
         const existing = await this.ctx.client.get<ReplicaSet>(R.replicasets, d.metadata.namespace, rs.metadata.name!);
         if (controllerRef(existing)?.uid === d.metadata.uid && templatesEqualIgnoringHash(existing.spec.template, d.spec.template)) return existing;
         // A hash collision: bump collisionCount so the next attempt gets another name.
-        await this.ctx.client.patch(R.deployments, d.metadata.namespace, d.metadata.name!, { status: { collisionCount: collisionCount + 1 } }, 'merge', 'status');
+        // An update of the status (the deployment-controller's role may update it, not patch it).
+        await this.ctx.client.updateStatus(R.deployments, { ...d, status: { ...(d.status ?? {}), collisionCount: collisionCount + 1 } });
       }
       throw err;
     }

@@ -20,6 +20,9 @@ const SPECIAL: Record<string, (m: ParsedMessage) => unknown> = {
   'k8s.io.apimachinery.pkg.api.resource.Quantity': (m) => (m.values.get(1) as string | undefined) ?? '0',
   'k8s.io.apimachinery.pkg.runtime.RawExtension': embeddedJson,
   [`${META}.FieldsV1`]: embeddedJson,
+  // user.Info extra values: `type ExtraValue []string`, an array in JSON.
+  'k8s.io.api.authentication.v1.ExtraValue': (m) => (m.values.get(1) as string[] | undefined) ?? [],
+  'k8s.io.api.authorization.v1.ExtraValue': (m) => (m.values.get(1) as string[] | undefined) ?? [],
 };
 
 const num = (m: ParsedMessage, field: number) => (m.values.get(field) as number | undefined) ?? 0;
