@@ -278,6 +278,7 @@ export function systemRbacObjects(): { ref: ResourceRef; obj: KubeObject }[] {
     clusterRole('kube-network-policies', [
       { verbs: ['list', 'watch'], apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'] },
       { verbs: ['list', 'watch'], apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] },
+      { verbs: ['list', 'watch'], apiGroups: ['policy.networking.k8s.io'], resources: ['clusternetworkpolicies'] },
     ]),
     clusterRoleBinding('kube-network-policies', 'kube-network-policies', [sa('kube-network-policies')]),
     clusterRole('knit:node-network', [{ verbs: ['list', 'watch'], apiGroups: [''], resources: ['nodes'] }]),
@@ -294,6 +295,8 @@ export async function ensureSystemRbac(client: ApiClient): Promise<void> {
  * Creates the system objects that are missing; existing ones (perhaps edited by the user) stay as
  * they are. The node network is no longer needed (callers may stop passing it).
  */
+const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
+
 export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string): Promise<void> {
   await ensureObjects(client, systemObjects(cfg, apiServer));
 }
@@ -304,7 +307,16 @@ async function ensureObjects(client: ApiClient, objects: { ref: ResourceRef; obj
       if (isApiError(err, 'NotFound')) return undefined;
       throw err;
     });
-    if (existing) continue;
+    if (existing) {
+      // The roles knit gives its own components follow what this version of knit needs (a
+      // cluster kept from an older one gets the new rules), unless the user said not to, as
+      // upstream's bootstrap policy honours rbac.authorization.kubernetes.io/autoupdate.
+      const rbacRole = ref === R.clusterroles || ref === R.roles;
+      if (rbacRole && existing.metadata.annotations?.[AUTOUPDATE] !== 'false' && JSON.stringify(existing.rules) !== JSON.stringify(obj.rules)) {
+        await client.update(ref, { ...existing, rules: obj.rules });
+      }
+      continue;
+    }
     try {
       await client.create(ref, obj.metadata.namespace, obj);
     } catch (err) {
