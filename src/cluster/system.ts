@@ -9,6 +9,7 @@ import type { KubeObject } from '../kube/types.js';
 import type { ApiClient } from '../client/client.js';
 import { R, type ResourceRef } from '../client/resources.js';
 import type { ClusterConfig } from './config.js';
+import { bundledCrds, STARTUP_BUNDLES } from './crds.js';
 
 export const KUBE_PROXY_IMAGE = 'registry.k8s.io/kube-proxy:v1.32.0';
 export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.11.3';
@@ -298,7 +299,8 @@ export async function ensureSystemRbac(client: ApiClient): Promise<void> {
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 
 export async function ensureSystemObjects(client: ApiClient, cfg: ClusterConfig, apiServer: string): Promise<void> {
-  await ensureObjects(client, systemObjects(cfg, apiServer));
+  const crds = STARTUP_BUNDLES.flatMap(bundledCrds).map((obj) => ({ ref: R.customresourcedefinitions, obj }));
+  await ensureObjects(client, [...crds, ...systemObjects(cfg, apiServer)]);
 }
 
 async function ensureObjects(client: ApiClient, objects: { ref: ResourceRef; obj: KubeObject }[]): Promise<void> {

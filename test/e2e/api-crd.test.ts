@@ -7,9 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fixture, startCluster, type Cluster } from './lib/cluster.js';
 import { parseTable } from './lib/table.js';
 import { waitFor } from './lib/wait.js';
+import { CRD_DIR } from '../../src/cluster/crds.js';
 
 const CRD = 'crontabs.stable.example.com';
 const NS = 'crons';
@@ -320,9 +322,9 @@ describe('upstream CRDs', () => {
   });
 
   test('Gateway API v1.6.1 and network-policy-api v0.2.0 install unchanged and become Established', async () => {
-    for (const dir of ['crds/gateway-api-v1.6.1', 'crds/network-policy-api-v0.2.0']) {
-      const out = await c.kubectlOk(['apply', '--server-side', '-f', fixture(dir)], { timeoutMs: 120_000 });
-      const files = readdirSync(fixture(dir));
+    for (const dir of [fixture('crds/gateway-api-v1.6.1'), join(CRD_DIR, 'network-policy-api-v0.2.0')]) {
+      const out = await c.kubectlOk(['apply', '--server-side', '-f', dir], { timeoutMs: 120_000 });
+      const files = readdirSync(dir);
       assert.equal(out.trim().split('\n').length, files.length, out);
       assert.match(out, /serverside-applied/);
     }
