@@ -4,6 +4,7 @@
 // 3-node cluster (so pods talk across nodes and on one node). Case names follow upstream's.
 
 import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from './lib/cluster.js';
 import { applyAll, expectReachability, NetpolModel, PREFIX, Reachability, type Protocol } from './lib/netpol.js';
 
@@ -33,6 +34,7 @@ describe('NetworkPolicy between server and client (upstream\'s e2e cases)', () =
   });
   afterEach(async () => {
     await c.kubectlOk(['delete', 'networkpolicies', '--all', '--all-namespaces']);
+    await c.kubectlOk(['delete', 'clusternetworkpolicies', '--all']);
     await c.kubectlOk(['label', 'namespace', 'y', 'ns2-']);
     await c.kubectlOk(['label', 'pod', '-n', 'x', '--all', 'pod2-', 'target-']);
   });
@@ -247,5 +249,25 @@ describe('NetworkPolicy between server and client (upstream\'s e2e cases)', () =
     await check(t, all().expectPeer({ ns: 'x' }, { ns: 'x', pod: 'a' }, false).expectPeer({ ns: 'z' }, { ns: 'x', pod: 'a' }, false), 81, 'udp');
     await enforce(np('x/allow-ingress-on-port-81-ns-x', { podSelector: pod('a'), policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: nsName('y'), podSelector: pod('a') }] }] }));
     await check(t, all().expectAllIngress('x/a', false).expect('y/a', 'x/a', true), 80, 'udp');
+  });
+
+  it('ClusterNetworkPolicy: an Admin Deny beats what NetworkPolicy allows; Pass hands over; Baseline only for pods no NetworkPolicy selects', async (t) => {
+    const cnp = (name: string, spec: Spec) => ({ apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec });
+    const podsOf = (ns: string, name: string) => ({ namespaceSelector: nsName(ns), podSelector: pod(name) });
+    await enforce(
+      np('x/allow-all-to-a', { podSelector: pod('a'), policyTypes: ['Ingress'], ingress: [{}] }),
+      cnp('no-y-to-x-a', { tier: 'Admin', priority: 10, subject: { pods: podsOf('x', 'a') }, ingress: [{ name: 'no-y', action: 'Deny', from: [{ namespaces: nsName('y') }] }] }),
+    );
+    await check(t, all().expectPeer({ ns: 'y' }, { ns: 'x', pod: 'a' }, false));
+    // Who denied it: the ClusterNetworkPolicy's rule, named in the policy component's log.
+    const denied = await c.knit(['denied', '--name', c.name]);
+    assert.match(denied.stdout, /DENIED tcp y\/\w \(\S+\) -> x\/a \(\S+:80\) ingress; denied by ClusterNetworkPolicy no-y-to-x-a rule no-y \(Admin tier\)/);
+    await c.kubectlOk(['delete', 'clusternetworkpolicy', 'no-y-to-x-a']);
+    await enforce(
+      cnp('pass-y', { tier: 'Admin', priority: 10, subject: { namespaces: nsName('x') }, ingress: [{ action: 'Pass', from: [{ namespaces: nsName('y') }] }] }),
+      cnp('baseline-deny', { tier: 'Baseline', priority: 10, subject: { namespaces: nsName('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
+    );
+    // x/a is selected by a NetworkPolicy that allows everyone: the Baseline tier never sees it.
+    await check(t, all().expectPeer({}, { ns: 'x', pod: 'b' }, false).expectPeer({}, { ns: 'x', pod: 'c' }, false));
   });
 });
