@@ -52,6 +52,13 @@ export const doc = {
   endpointSlicePorts: 'The ports every endpoint of the slice serves.',
   endpointSliceEndpoints: 'The endpoint addresses in the slice.',
   leaseSpecHolderIdentity: 'Who holds the lease.',
+  jobStatusSucceeded: 'How many pods succeeded, of the completions wanted.',
+  jobSpecSelector: 'The labels that select the pods it owns.',
+  cronJobSpecSchedule: 'When Jobs start, in cron format.',
+  cronJobSpecTimeZone: 'The time zone the schedule is read in; the controller\'s own when unset.',
+  cronJobSpecSuspend: 'Whether new Jobs are held back.',
+  cronJobStatusActive: 'How many of its Jobs are running.',
+  cronJobStatusLastScheduleTime: 'When a Job was last started on schedule.',
   containers: 'The names of the containers in the pod template.',
   images: 'The images of the containers in the pod template.',
 } as const;
