@@ -5,12 +5,15 @@ import type { ApiClient } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/factory.js';
 import type { Controller, ControllerContext } from './common.js';
+import { CronJobController } from './cronjob/controller.js';
 import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment/index.js';
 import { EndpointSliceController } from './endpoints/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
 import { EndpointSliceMirroringController } from './endpoints/mirroring.js';
 import { GarbageCollector } from './garbagecollector.js';
+import { JobController } from './job/controller.js';
+import { TTLAfterFinishedController } from './job/ttl.js';
 import { NamespaceController } from './namespace.js';
 import { NodeIpamController, NodeLifecycleController } from './nodes.js';
 import { ReplicaSetController } from './replicaset.js';
@@ -53,6 +56,9 @@ export class ControllerManager {
       new ReplicaSetController(ctx),
       new StatefulSetController(ctx),
       new DaemonSetController(ctx),
+      new JobController(ctx),
+      new CronJobController(ctx),
+      new TTLAfterFinishedController(ctx),
       new Scheduler(ctx),
       new NodeIpamController(ctx, { clusterCIDR: o.clusterCIDR, nodeCIDRSize: o.nodeCIDRSize, firstIndex: 1 }),
       new NodeLifecycleController(ctx, { gracePeriodMs: o.nodeMonitorGracePeriodMs }),
