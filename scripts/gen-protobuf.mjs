@@ -32,6 +32,7 @@ const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 const KINDS = {
   'k8s.io.api.core.v1': ['v1', ['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Event', 'ServiceAccount', 'Binding']],
   'k8s.io.api.apps.v1': ['apps/v1', ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision']],
+  'k8s.io.api.batch.v1': ['batch/v1', ['Job', 'CronJob']],
   'k8s.io.api.discovery.v1': ['discovery.k8s.io/v1', ['EndpointSlice']],
   'k8s.io.api.networking.v1': ['networking.k8s.io/v1', ['Ingress', 'IngressClass', 'NetworkPolicy']],
   'k8s.io.api.coordination.v1': ['coordination.k8s.io/v1', ['Lease']],

@@ -37,6 +37,7 @@ const SEEDS = [
   ['rbac', 'rbac.authorization.k8s.io', [['V1Role', 'Role'], ['V1ClusterRole', 'ClusterRole'], ['V1RoleBinding', 'RoleBinding'], ['V1ClusterRoleBinding', 'ClusterRoleBinding']]],
   ['apps', 'apps', [['V1Deployment', 'Deployment'], ['V1ReplicaSet', 'ReplicaSet'], ['V1StatefulSet', 'StatefulSet'],
     ['V1DaemonSet', 'DaemonSet'], ['V1ControllerRevision', 'ControllerRevision']]],
+  ['batch', 'batch', [['V1Job', 'Job'], ['V1CronJob', 'CronJob']]],
   ['discovery', 'discovery.k8s.io', [['V1EndpointSlice', 'EndpointSlice']]],
   ['networking', 'networking.k8s.io', [['V1Ingress', 'Ingress'], ['V1IngressClass', 'IngressClass'], ['V1NetworkPolicy', 'NetworkPolicy']]],
   ['coordination', 'coordination.k8s.io', [['V1Lease', 'Lease']]],
@@ -45,7 +46,7 @@ const SEEDS = [
 // Kinds served with a list (GET on the collection).
 const LISTED = new Set(['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Event', 'ServiceAccount',
   'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'EndpointSlice', 'Ingress', 'IngressClass',
-  'NetworkPolicy', 'Lease', 'CustomResourceDefinition', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+  'NetworkPolicy', 'Lease', 'CustomResourceDefinition', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Job', 'CronJob']);
 // Meta kinds registered in every served group version.
 const EVERY_GROUP_VERSION = new Set(['DeleteOptions', 'WatchEvent']);
 // Class-name prefixes the generator uses where two packages define the same name.
@@ -143,6 +144,13 @@ const FIELD_FACTS = {
   'apps.DeploymentStatus': { conditions: 'merge:type map:type' },
   'apps.DaemonSetStatus': { conditions: 'merge:type map:type' },
   'apps.ReplicaSetStatus': { conditions: 'merge:type map:type' },
+  'batch.JobStatus': { conditions: 'merge:type atomic' },
+  'batch.UncountedTerminatedPods': { succeeded: 'set', failed: 'set' },
+  'batch.PodFailurePolicy': { rules: 'atomic' },
+  'batch.PodFailurePolicyRule': { onPodConditions: 'atomic' },
+  'batch.PodFailurePolicyOnExitCodesRequirement': { values: 'set' },
+  'batch.SuccessPolicy': { rules: 'atomic' },
+  'batch.CronJobStatus': { active: 'atomic' },
   'discovery.EndpointSlice': { endpoints: 'atomic', ports: 'atomic' },
   'discovery.Endpoint': { addresses: 'set' },
   'discovery.EndpointHints': { forZones: 'atomic' },
@@ -212,6 +220,13 @@ const GO_TYPE_NAMES = {
   'apps.StatefulSetSpec': 'podManagementPolicy=PodManagementPolicyType',
   'apps.StatefulSetUpdateStrategy': 'type=StatefulSetUpdateStrategyType',
   'authentication.BoundObjectReference': 'uid=types.UID',
+  'batch.CronJobSpec': 'concurrencyPolicy=ConcurrencyPolicy',
+  'batch.JobCondition': 'status=ConditionStatus type=JobConditionType',
+  'batch.JobSpec': 'completionMode=CompletionMode podReplacementPolicy=PodReplacementPolicy',
+  'batch.PodFailurePolicyOnExitCodesRequirement': 'operator=PodFailurePolicyOnExitCodesOperator',
+  'batch.PodFailurePolicyOnPodConditionsPattern': 'status=ConditionStatus type=PodConditionType',
+  'batch.PodFailurePolicyRule': 'action=PodFailurePolicyAction',
+  'batch.UncountedTerminatedPods': 'failed=[]types.UID succeeded=[]types.UID',
   'coordination.LeaseSpec': 'strategy=CoordinatedLeaseStrategy',
   'core.AppArmorProfile': 'type=AppArmorProfileType',
   'core.AttachedVolume': 'name=UniqueVolumeName',

@@ -131,6 +131,11 @@ export interface ResourceDef {
   table?: TableDef;
   /** Field selector labels beyond metadata.name and metadata.namespace. */
   fieldSelectors?: Record<string, (obj: KubeObject) => string | undefined>;
+  /**
+   * What a delete without propagationPolicy (or orphanDependents) does to dependents: upstream's
+   * DefaultGarbageCollectionPolicy. Unset: Background; batch/v1 Jobs keep their old Orphan.
+   */
+  defaultPropagationPolicy?: 'Orphan';
   /** Graceful deletion: default grace period in seconds (pods). */
   defaultGracePeriod?(obj: KubeObject): number | undefined;
   /** On the first delete of an object: what it must wait for (finalizers) and show (conditions) while it goes. */

@@ -27,6 +27,8 @@ export const R = {
   statefulsets: apps('statefulsets', 'StatefulSet'),
   daemonsets: apps('daemonsets', 'DaemonSet'),
   controllerrevisions: apps('controllerrevisions', 'ControllerRevision'),
+  jobs: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true } as ResourceRef,
+  cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs', kind: 'CronJob', namespaced: true } as ResourceRef,
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true } as ResourceRef,
   ingresses: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true } as ResourceRef,
   ingressclasses: { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', kind: 'IngressClass', namespaced: false } as ResourceRef,

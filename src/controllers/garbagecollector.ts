@@ -12,7 +12,7 @@ import type { Controller, ControllerContext } from './common.js';
 
 /** The kinds whose objects the collector follows, as owners and as dependents. */
 const KINDS: ResourceRef[] = [
-  R.pods, R.replicasets, R.deployments, R.statefulsets, R.daemonsets, R.controllerrevisions, R.endpointslices,
+  R.pods, R.replicasets, R.deployments, R.statefulsets, R.daemonsets, R.controllerrevisions, R.jobs, R.cronjobs, R.endpointslices,
   R.endpoints, R.services, R.configmaps, R.secrets, R.serviceaccounts, R.ingresses, R.networkpolicies, R.leases, R.nodes,
 ];
 

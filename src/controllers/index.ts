@@ -9,12 +9,15 @@ import { EventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/factory.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
 import type { Controller, ControllerContext } from './common.js';
+import { CronJobController } from './cronjob/controller.js';
 import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment/index.js';
 import { EndpointSliceController } from './endpoints/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
 import { EndpointSliceMirroringController } from './endpoints/mirroring.js';
 import { GarbageCollector } from './garbagecollector.js';
+import { JobController } from './job/controller.js';
+import { TTLAfterFinishedController } from './job/ttl.js';
 import { NamespaceController } from './namespace.js';
 import { NodeIpamController, NodeLifecycleController } from './nodes.js';
 import { ReplicaSetController } from './replicaset.js';
@@ -29,7 +32,8 @@ import { StatefulSetController } from './statefulset.js';
  */
 export const CONTROLLER_SERVICE_ACCOUNTS = [
   'namespace-controller', 'service-account-controller', 'root-ca-cert-publisher', 'generic-garbage-collector',
-  'deployment-controller', 'replicaset-controller', 'statefulset-controller', 'daemon-set-controller', 'node-controller',
+  'deployment-controller', 'replicaset-controller', 'statefulset-controller', 'daemon-set-controller', 'job-controller',
+  'cronjob-controller', 'ttl-after-finished-controller', 'node-controller',
   'endpoint-controller', 'endpointslice-controller', 'endpointslicemirroring-controller', 'service-controller',
   'clusterrole-aggregation-controller',
 ] as const;
@@ -89,6 +93,9 @@ export class ControllerManager {
       new ReplicaSetController(as('replicaset-controller')),
       new StatefulSetController(as('statefulset-controller')),
       new DaemonSetController(as('daemon-set-controller')),
+      new JobController(as('job-controller')),
+      new CronJobController(as('cronjob-controller')),
+      new TTLAfterFinishedController(as('ttl-after-finished-controller')),
       new Scheduler(contextOf(clients.scheduler, this.schedulerInformers)),
       new NodeIpamController(nodes, { clusterCIDR: o.clusterCIDR, nodeCIDRSize: o.nodeCIDRSize, firstIndex: 1 }),
       new NodeLifecycleController(nodes, { gracePeriodMs: o.nodeMonitorGracePeriodMs }),

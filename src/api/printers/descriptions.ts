@@ -56,6 +56,13 @@ export const doc = {
   bindingUsers: 'Users in the binding.',
   bindingGroups: 'Groups in the binding.',
   bindingServiceAccounts: 'Service accounts in the binding, as namespace/name.',
+  jobStatusSucceeded: 'How many pods succeeded, of the completions wanted.',
+  jobSpecSelector: 'The labels that select the pods it owns.',
+  cronJobSpecSchedule: 'When Jobs start, in cron format.',
+  cronJobSpecTimeZone: 'The time zone the schedule is read in; the controller\'s own when unset.',
+  cronJobSpecSuspend: 'Whether new Jobs are held back.',
+  cronJobStatusActive: 'How many of its Jobs are running.',
+  cronJobStatusLastScheduleTime: 'When a Job was last started on schedule.',
   containers: 'The names of the containers in the pod template.',
   images: 'The images of the containers in the pod template.',
 } as const;

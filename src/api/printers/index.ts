@@ -5,6 +5,7 @@
 //   const table = buildTable(def, items, { now: new Date(), includeObject, resourceVersion });
 
 import type { TableDef } from '../resource.js';
+import { cronJobTable, jobTable } from './batch.js';
 import { configMapTable, eventTable, leaseTable, namespaceTable, nodeTable, secretTable, serviceAccountTable } from './cluster.js';
 import { endpointSliceTable, endpointsTable, ingressClassTable, ingressTable, networkPolicyTable, serviceTable } from './network.js';
 import { podTable } from './pods.js';
@@ -37,6 +38,8 @@ export const printers: Map<string, TableDef> = new Map([
   [printerKey('apps', 'statefulsets'), statefulSetTable],
   [printerKey('apps', 'daemonsets'), daemonSetTable],
   [printerKey('apps', 'controllerrevisions'), controllerRevisionTable],
+  [printerKey('batch', 'jobs'), jobTable],
+  [printerKey('batch', 'cronjobs'), cronJobTable],
   [printerKey('discovery.k8s.io', 'endpointslices'), endpointSliceTable],
   [printerKey('networking.k8s.io', 'ingresses'), ingressTable],
   [printerKey('networking.k8s.io', 'ingressclasses'), ingressClassTable],

@@ -74,6 +74,8 @@ describe('printers', () => {
     'apps/statefulsets': [s('Name'), s('Ready'), s('Age'), s('Containers', 1), s('Images', 1)],
     'apps/daemonsets': [s('Name'), i('Desired'), i('Current'), i('Ready'), i('Up-to-date'), i('Available'), s('Node Selector'), s('Age'), s('Containers', 1), s('Images', 1), s('Selector', 1)],
     'apps/controllerrevisions': [s('Name'), s('Controller'), s('Revision'), s('Age')],
+    'batch/jobs': [s('Name'), s('Status'), s('Completions'), s('Duration'), s('Age'), s('Containers', 1), s('Images', 1), s('Selector', 1)],
+    'batch/cronjobs': [s('Name'), s('Schedule'), s('Timezone'), ['Suspend', 'boolean', 0], i('Active'), s('Last Schedule'), s('Age'), s('Containers', 1), s('Images', 1), s('Selector', 1)],
     'discovery.k8s.io/endpointslices': [s('Name'), s('AddressType'), s('Ports'), s('Endpoints'), s('Age')],
     'networking.k8s.io/ingresses': [s('Name'), s('Class'), s('Hosts'), s('Address'), s('Ports'), s('Age')],
     'networking.k8s.io/ingressclasses': [s('Name'), s('Controller'), s('Parameters'), s('Age')],

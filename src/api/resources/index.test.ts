@@ -13,7 +13,7 @@ describe('createResources', () => {
     const defs = byPlural(createResources(options));
     const want = ['/namespaces', '/nodes', '/pods', '/services', '/endpoints', '/secrets', '/configmaps', '/events', '/serviceaccounts',
       'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'apps/controllerrevisions',
-      'discovery.k8s.io/endpointslices', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses',
+      'batch/jobs', 'batch/cronjobs', 'discovery.k8s.io/endpointslices', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses',
       'networking.k8s.io/networkpolicies', 'coordination.k8s.io/leases', 'apiextensions.k8s.io/customresourcedefinitions', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/clusterroles',
       'rbac.authorization.k8s.io/rolebindings', 'rbac.authorization.k8s.io/clusterrolebindings'];
     assert.deepEqual([...defs.keys()].sort(), want.sort());
@@ -24,11 +24,11 @@ describe('createResources', () => {
     assert.deepEqual(shortNames, {
       '/namespaces': ['ns'], '/nodes': ['no'], '/pods': ['po'], '/services': ['svc'], '/endpoints': ['ep'], '/configmaps': ['cm'],
       '/events': ['ev'], '/serviceaccounts': ['sa'], 'apps/deployments': ['deploy'], 'apps/replicasets': ['rs'], 'apps/statefulsets': ['sts'],
-      'apps/daemonsets': ['ds'], 'networking.k8s.io/ingresses': ['ing'], 'networking.k8s.io/networkpolicies': ['netpol'],
+      'apps/daemonsets': ['ds'], 'batch/cronjobs': ['cj'], 'networking.k8s.io/ingresses': ['ing'], 'networking.k8s.io/networkpolicies': ['netpol'],
       'apiextensions.k8s.io/customresourcedefinitions': ['crd', 'crds'],
     });
     const all = [...defs].filter(([, d]) => d.categories?.includes('all')).map(([k]) => k).sort();
-    assert.deepEqual(all, ['/pods', '/services', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets']);
+    assert.deepEqual(all, ['/pods', '/services', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'batch/cronjobs', 'batch/jobs']);
     assert.deepEqual(defs.get('/pods')!.subresources, ['status', 'log', 'exec', 'attach', 'portforward', 'binding', 'eviction']);
     assert.deepEqual(defs.get('apps/deployments')!.subresources, ['status', 'scale']);
     assert.deepEqual(defs.get('/serviceaccounts')!.subresources, ['token']);

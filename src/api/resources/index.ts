@@ -8,6 +8,8 @@ import { controllerRevisionResource } from './apps/controllerrevision.js';
 import { daemonSetResource } from './apps/daemonset.js';
 import { deploymentResource, replicaSetResource } from './apps/deployment.js';
 import { statefulSetResource } from './apps/statefulset.js';
+import { cronJobResource } from './batch/cronjob.js';
+import { jobResource } from './batch/job.js';
 import { leaseResource } from './coordination/lease.js';
 import { configMapResource } from './core/configmap.js';
 import { endpointsResource } from './core/endpoints.js';
@@ -67,6 +69,8 @@ export function createResources(options: ResourceOptions): ResourceDef[] {
     statefulSetResource(),
     daemonSetResource(),
     controllerRevisionResource(),
+    jobResource(),
+    cronJobResource(),
     endpointSliceResource(),
     ingressResource(),
     ingressClassResource(),

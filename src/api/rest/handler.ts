@@ -298,6 +298,7 @@ export class RestHandler {
       if (typeof parsed.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = parsed.gracePeriodSeconds;
       if (parsed.propagationPolicy) opts.propagationPolicy = parsed.propagationPolicy;
       if (parsed.orphanDependents === true) opts.propagationPolicy = 'Orphan';
+      else if (parsed.orphanDependents === false && !opts.propagationPolicy) opts.propagationPolicy = 'Background';
       if (parsed.preconditions) opts.preconditions = parsed.preconditions;
       if (Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All')) opts.dryRun = true;
     }
@@ -306,6 +307,7 @@ export class RestHandler {
     const pp = q.get('propagationPolicy');
     if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
     if (q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
+    else if (q.get('orphanDependents') === 'false' && !opts.propagationPolicy) opts.propagationPolicy = 'Background';
     if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
       throw errors.invalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' }]);
     }

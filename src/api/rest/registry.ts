@@ -390,8 +390,9 @@ export class Registry {
       const nmeta = next.metadata;
       const finalizers = new Set(nmeta.finalizers ?? []);
       if (!meta.deletionTimestamp) {
-        if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
-        if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
+        const policy = opts.propagationPolicy ?? def.defaultPropagationPolicy;
+        if (policy === 'Foreground') finalizers.add('foregroundDeletion');
+        if (policy === 'Orphan') finalizers.add('orphan');
       } else if (opts.propagationPolicy === 'Orphan' && !finalizers.has('foregroundDeletion')) {
         finalizers.add('orphan');
       }

@@ -100,6 +100,8 @@ describe('protobuf bodies of the real kubectl', () => {
     { args: () => ['namespace', 'team-a'], path: '/api/v1/namespaces', gvk: { group: '', version: 'v1', kind: 'Namespace' } },
     { args: () => ['serviceaccount', 'robot'], path: '/api/v1/namespaces/default/serviceaccounts', gvk: { group: '', version: 'v1', kind: 'ServiceAccount' } },
     { args: () => ['ingress', 'web', '--class=nginx', '--rule=foo.com/bar*=svc1:8080,tls=my-cert'], path: '/apis/networking.k8s.io/v1/namespaces/default/ingresses', gvk: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' } },
+    { args: () => ['job', 'pi', '--image=perl:5.34', '--', 'perl', '-e', 'print 1'], path: '/apis/batch/v1/namespaces/default/jobs', gvk: { group: 'batch', version: 'v1', kind: 'Job' } },
+    { args: () => ['cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--restart=Never', '--', 'date'], path: '/apis/batch/v1/namespaces/default/cronjobs', gvk: { group: 'batch', version: 'v1', kind: 'CronJob' } },
   ];
 
   for (const c of cases) {
