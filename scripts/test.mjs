@@ -86,7 +86,10 @@ async function lanes(files) {
   // Heaviest first onto the lightest lane; file size stands in for how long a file runs.
   const weight = (f) => statSync(f).size;
   const pinned = files.filter((f) => SAME_LANE.some((n) => f.endsWith(`/${n}`)));
-  for (const f of pinned) groups[0].files.push(f), (groups[0].weight += weight(f));
+  for (const f of pinned) {
+    groups[0].files.push(f);
+    groups[0].weight += weight(f);
+  }
   for (const f of files.filter((x) => !pinned.includes(x)).sort((a, b) => weight(b) - weight(a))) {
     const g = groups.reduce((a, b) => (b.weight < a.weight ? b : a));
     g.files.push(f);
