@@ -76,7 +76,7 @@ spec:
     command: [sh, -c, "echo first; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.5; done"]
 `);
     await readyPod(c, 'talker');
-    assert.match(await c.kubectlOk(['logs', 'talker']), /^first\n/);
+    assert.match(await waitFor('a tick', () => c.kubectlOk(['logs', 'talker']), (o) => o.includes('tick 1\n')), /^first\ntick 1\n/);
     assert.equal(await c.kubectlOk(['logs', 'talker', '--tail=1', '--limit-bytes=4']), 'tick');
     const follow = c.kubectlStream(['logs', '-f', 'talker']);
     try {
