@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { errors } from '../kube/errors.js';
 import type { Pod } from '../kube/types.js';
+import { QueryParamError, queryPorts } from '../kube/query.js';
 import type { ConnectRequest } from '../api/rest/subresources.js';
 import type { UpgradeRequest } from '../api/server.js';
 import type { NetnsBroker } from '../platform/index.js';
@@ -34,9 +35,25 @@ export function agentPath(pod: Pod, sub: string, query: URLSearchParams): string
     case 'log': return `/containerLogs/${ns}/${name}/${encodeURIComponent(container)}${qs}`;
     case 'exec': return `/exec/${ns}/${name}/${encodeURIComponent(container)}${qs}`;
     case 'attach': return `/attach/${ns}/${name}/${encodeURIComponent(container)}${qs}`;
-    case 'portforward': return `/portForward/${ns}/${name}${qs}`;
+    case 'portforward': return `/portForward/${ns}/${name}${portForwardQuery(query)}`;
     default: throw errors.badRequest(`${sub} is not supported`);
   }
+}
+
+/**
+ * PodPortForwardOptions as the kubelet gets them (upstream's PortForwardLocation): the client's
+ * `ports=80,8080` become `port=80&port=8080`; a value that is not a port is 400.
+ */
+function portForwardQuery(query: URLSearchParams): string {
+  let ports: number[];
+  try {
+    ports = queryPorts(query);
+  } catch (err) {
+    if (err instanceof QueryParamError) throw errors.badRequest(err.message);
+    throw err;
+  }
+  const q = new URLSearchParams(ports.map((p): [string, string] => ['port', String(p)]));
+  return q.toString() ? `?${q.toString()}` : '';
 }
 
 /** The container a request means: the one named, or the pod's only (or default) container. */

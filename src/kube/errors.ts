@@ -43,7 +43,16 @@ export interface FieldError {
 
 /** Go's %q for a string: double-quoted with Go escapes. */
 export function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\u007f/g, '\\x7f');
+  const short: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (short[ch]) out += short[ch];
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c >= 0x80 && /[\p{C}\p{Z}]/u.test(ch)) out += c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }
 
 /** A slice of strings Go prints with its element type's name: []networking.PolicyType{"Ingress"}. */

@@ -9,7 +9,7 @@ export {
 } from './tools.js';
 export {
   netnsAdd, netnsDelete, netnsAttach, netnsAlias, netnsList, netnsExists, netnsPids, spawnInNetns,
-  checkMountsReachHost, OwnedProcess, type SpawnInNetnsOptions, type ProcessExit,
+  checkMountsReachHost, OwnedProcess, type BindMount, type SpawnInNetnsOptions, type ProcessExit,
 } from './netns.js';
 export { spawnInNamespacesOf, type SpawnInNamespacesOfOptions } from './process-namespaces.js';
 export { startNetnsBroker, type NetnsBroker } from './netns-broker.js';

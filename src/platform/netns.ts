@@ -120,7 +120,24 @@ export interface SpawnInNetnsOptions extends SpawnOptions {
    * hostname without changing anyone else's (a pod's shim names itself after the pod).
    */
   newUts?: boolean;
+  /**
+   * Directories bind-mounted into the process's own mount namespace before it starts (only with
+   * 'ip-netns-exec', whose mount namespace is the process's alone): a pod's service-account files
+   * at the path every client library reads. A missing target directory is created first; on the
+   * host it stays an empty directory.
+   */
+  bindMounts?: BindMount[];
 }
+
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+// Runs in the new mount namespace: `<source> <target> ro|rw` triples up to "--", then the program.
+const BIND_MOUNTS_SCRIPT = 'set -e; while [ "$1" != "--" ]; do mkdir -p "$2"; mount --bind "$1" "$2"; '
+  + 'if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi; shift 3; done; shift; exec "$@"';
 
 export interface ProcessExit {
   code: number | null;
@@ -178,8 +195,12 @@ export class OwnedProcess {
 /** Starts cmd inside a named network namespace; the returned owner's stop() ends it. */
 export function spawnInNetns(netns: string, cmd: string, args: string[], opts: SpawnInNetnsOptions = {}): OwnedProcess {
   const path = netnsPath(netns);
-  const { via = 'ip-netns-exec', newUts = false, ...spawnOpts } = opts;
-  const argv = newUts ? ['unshare', '--uts', '--', cmd, ...args] : [cmd, ...args];
+  const { via = 'ip-netns-exec', newUts = false, bindMounts = [], ...spawnOpts } = opts;
+  if (bindMounts.length && via !== 'ip-netns-exec') throw new Error('bind mounts need a mount namespace of the process\'s own (via ip-netns-exec)');
+  const program = bindMounts.length
+    ? ['sh', '-c', BIND_MOUNTS_SCRIPT, 'knit-mounts', ...bindMounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']), '--', cmd, ...args]
+    : [cmd, ...args];
+  const argv = newUts ? ['unshare', '--uts', '--', ...program] : program;
   const child = via === 'nsenter'
     ? spawn('nsenter', [`--net=${path}`, '--', ...argv], spawnOpts)
     : spawn('ip', ['netns', 'exec', netns, ...argv], spawnOpts);

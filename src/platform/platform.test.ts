@@ -2,7 +2,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, existsSync, readlinkSync, statSync } from 'node:fs';
+import { writeFileSync, existsSync, readlinkSync, statSync, mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   run, PlatformError, ip, ipJson, ipBatch, nft, iptablesRestore, iptablesSave, conntrack,
@@ -196,6 +198,28 @@ test('newUts gives the process a UTS namespace of its own; spawnInNamespacesOf e
     }
   } finally {
     await holder.stop();
+  }
+});
+
+test('bindMounts show a directory at another path to the process alone, read-only when asked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knt-mounts-'));
+  try {
+    mkdirSync(join(dir, 'source'));
+    writeFileSync(join(dir, 'source', 'token'), 'secret');
+    // The target does not exist yet: it is made (empty) and the source shows there.
+    const target = join(dir, 'run', 'secrets', 'serviceaccount');
+    const probe = `const fs = require('fs'); let writable = true; try { fs.writeFileSync(${JSON.stringify(join(target, 'x'))}, 'x'); } catch { writable = false; }
+      console.log(JSON.stringify({ token: fs.readFileSync(${JSON.stringify(join(target, 'token'))}, 'utf8'), writable })); setInterval(() => {}, 1000);`;
+    const proc = spawnInNetns(ns, process.execPath, ['-e', probe], { stdio: ['ignore', 'pipe', 'inherit'], newUts: true, bindMounts: [{ source: join(dir, 'source'), target, readOnly: true }] });
+    try {
+      assert.deepEqual(JSON.parse(await firstLine(proc)), { token: 'secret', writable: false });
+      assert.deepEqual(readdirSync(target), [], 'the host sees the empty mount point, not the files');
+    } finally {
+      await proc.stop();
+    }
+    assert.throws(() => spawnInNetns(ns, 'true', [], { via: 'nsenter', bindMounts: [{ source: dir, target }] }), /mount namespace of the process's own/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

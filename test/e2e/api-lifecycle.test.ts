@@ -42,8 +42,8 @@ describe('object lifecycle', () => {
     assert.equal(await c.kubectlOk(['get', 'svc', 'web', '-o', 'jsonpath={.metadata.resourceVersion}']), rv);
     assert.equal(await c.kubectlOk(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '2');
     const bad = await c.request('POST', '/api/v1/namespaces/default/configmaps?dryRun=Some', { body: '{"metadata":{"name":"x"}}', contentType: 'application/json' });
-    assert.equal(bad.status, 400);
-    assert.equal(JSON.parse(bad.body).message, 'Invalid dry run value: Some');
+    assert.equal(bad.status, 422);
+    assert.equal(JSON.parse(bad.body).message, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported values: "All"');
     await c.kubectlOk(['delete', '-f', file]);
   });
 

@@ -6,3 +6,4 @@ export { decodeTyped, pruneUnknownFields, type TypedResult, type TypedStyle } fr
 export { directiveOf, mediaTypeOf, patchTypeOf, PATCH_MEDIA_TYPES, strictWarnings, type FieldValidation, type PatchType } from './media.js';
 export { parseGoJson, JsonSyntaxError } from './json.js';
 export { parseYaml, YamlError } from './yaml.js';
+export { decodeDeleteOptions, type DeleteOptionsBody } from './deleteoptions.js';

@@ -1,6 +1,8 @@
 // Parses a request path into what it addresses, as upstream's RequestInfoFactory does:
 // /api/v1/namespaces/default/pods/web/log -> {group '', version v1, namespace default, resource pods, name web, subresource log}.
 
+import { queryBool } from '../../kube/query.js';
+
 export interface RequestInfo {
   /** false for /healthz, /version, /openapi/..., discovery documents. */
   isResourceRequest: boolean;
@@ -53,8 +55,8 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
   info.subresource = rest[2];
   info.rest = rest.slice(3);
 
-  const watchParam = url.searchParams.get('watch');
-  const isWatch = legacyWatch || watchParam === 'true' || watchParam === '1';
+  // ?watch= as upstream converts it: anything but "0" and "false" (any case) is true (watch=True).
+  const isWatch = legacyWatch || queryBool(url.searchParams, 'watch');
   switch (method) {
     case 'GET': case 'HEAD':
       if (info.subresource && ['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) info.verb = 'connect';

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import { ApiError, errors } from '../../kube/errors.js';
 import type { Status } from '../../kube/types.js';
+import { parseGoBool } from '../../kube/query.js';
 
 export type ResponseForm = 'object' | 'table' | 'metadata';
 
@@ -48,15 +49,32 @@ export function negotiate(req: IncomingMessage): Negotiated {
   throw errors.notAcceptable('only the following media types are accepted: application/json, application/yaml');
 }
 
+/**
+ * Indented JSON, as upstream's isPrettyPrint decides: ?pretty= read with strconv.ParseBool (a value
+ * it refuses is false), else a browser's, curl's or wget's User-Agent.
+ */
+export function isPrettyPrint(req: IncomingMessage | undefined): boolean {
+  if (!req) return false;
+  const raw = req.url ?? '';
+  if (raw.includes('pretty')) {
+    const pretty = new URL(raw, 'https://localhost').searchParams.get('pretty');
+    if (pretty) return parseGoBool(pretty) ?? false;
+  }
+  const ua = req.headers['user-agent'] ?? '';
+  return ua.startsWith('curl') || ua.startsWith('Wget') || ua.startsWith('Mozilla/5.0');
+}
+
 export function writeJson(res: ServerResponse, code: number, body: unknown, yaml = false): void {
   if (res.headersSent) return;
   if (yaml) writeBody(res, code, 'application/yaml', toYaml(body));
+  else if (isPrettyPrint(res.req)) writeBody(res, code, 'application/json', JSON.stringify(body, null, 2));
   else writeJsonText(res, code, JSON.stringify(body));
 }
 
 /** A body already serialized as JSON. */
 export function writeJsonText(res: ServerResponse, code: number, text: string): void {
-  if (!res.headersSent) writeBody(res, code, 'application/json', text);
+  if (res.headersSent) return;
+  writeBody(res, code, 'application/json', isPrettyPrint(res.req) ? JSON.stringify(JSON.parse(text), null, 2) : text);
 }
 
 function writeBody(res: ServerResponse, code: number, contentType: string, text: string): void {

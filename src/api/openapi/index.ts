@@ -6,3 +6,4 @@ export type { ServedResource } from './paths.js';
 export {
   structDef, structForKind, structNames, parseTypeRef, goTypeName, type FieldDef, type GroupVersionKind, type Scalar, type StructDef, type TypeRef,
 } from './schema.js';
+export { OPENAPI_V2_PROTOBUF, serveOpenApiV2 } from './serve-v2.js';

@@ -4,6 +4,7 @@
 
 import type { OpenApiBody, OpenApiSet } from './document.js';
 import { serverRelativeURL } from './document.js';
+import { serveOpenApiV2 } from './serve-v2.js';
 
 export interface OpenApiResponse {
   status: number;
@@ -37,9 +38,10 @@ function content(doc: OpenApiBody, ifNoneMatch: string | undefined, extra: Recor
 
 /**
  * The response to GET `path` (with `query` and the request's Accept and If-None-Match headers),
- * or undefined when the path is not under /openapi/v3.
+ * or undefined when the path is not under /openapi/v3 (or /openapi/v2: serve-v2.ts).
  */
 export function serveOpenApi(set: OpenApiSet, path: string, query: URLSearchParams, headers: { accept?: string; ifNoneMatch?: string } = {}, now = new Date()): OpenApiResponse | undefined {
+  if (path === '/openapi/v2' || path === '/openapi/v2/') return serveOpenApiV2(set, headers);
   if (path === '/openapi/v3' || path === '/openapi/v3/') return content(set.root, headers.ifNoneMatch, {});
   if (!path.startsWith('/openapi/v3/')) return undefined;
   const key = path.slice('/openapi/v3/'.length);

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../kube/types.js';
 import type { RequestInfo, RequestUser } from '../http/request-info.js';
 import { addWarnings, negotiate, readBody, writeJson, writeJsonText, type Negotiated } from '../http/respond.js';
 import { parseFieldSelector, parseLabelSelector, matchesFields, SelectorParseError } from '../../kube/selectors.js';
-import type { ApiCodecs, FieldValidation } from './codecs.js';
+import type { ApiCodecs } from './codecs.js';
 import { CONTINUE_EXPIRED_MESSAGE, decodeContinue, encodeContinue } from './continue.js';
 import { apiVersionOf, prefixFor } from './keys.js';
 import { partialMetadata, partialMetadataList } from './partial.js';
@@ -16,7 +16,8 @@ import type { DeleteOptions, EncodedListResponse, ListResponse, Registry } from 
 import { serveWatch } from './watch.js';
 import { isStoreError } from '../../storage/types.js';
 import { handleSubresource, type SubresourceHooks } from './subresources.js';
-import { unsupportedPatchType } from '../decode/index.js';
+import { decodeDeleteOptions, unsupportedPatchType } from '../decode/index.js';
+import { deleteQueryOptions, exactRevision, includeObjectOption, listOptions, validateDeleteOptions, writeOptions, type DeleteQuery, type ListQuery, type WriteQuery } from './options.js';
 
 export interface ResourceIndex {
   /** The def serving group/version/plural, if any. */
@@ -34,37 +35,39 @@ export interface RestHandlerOptions {
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
-function fieldValidationOf(q: URLSearchParams): FieldValidation {
-  const v = q.get('fieldValidation') ?? 'Warn';
-  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
-  throw errors.badRequest(`fieldValidation parameter unsupported: ${v}`);
-}
-
-function dryRunOf(q: URLSearchParams): boolean {
-  const values = q.getAll('dryRun');
-  for (const v of values) if (v !== 'All') throw errors.badRequest(`Invalid dry run value: ${v}`);
-  return values.length > 0;
-}
-
-function fieldManagerOf(q: URLSearchParams, req: IncomingMessage): string {
-  const fm = q.get('fieldManager');
-  if (fm) {
-    if (fm.length > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
-    return fm;
-  }
+/** The field manager a write records: ?fieldManager=, else the User-Agent up to its first "/". */
+function fieldManagerOf(w: WriteQuery, req: IncomingMessage): string {
+  if (w.fieldManager) return w.fieldManager;
   const ua = req.headers['user-agent'] ?? 'unknown';
   return ua.split('/')[0] || 'unknown';
+}
+
+/** What a delete records as its writer: its dry run; the field manager from the User-Agent. */
+function deleteWriteQuery(opts: DeleteOptions): WriteQuery {
+  return { dryRun: opts.dryRun ? ['All'] : [], fieldManager: '', fieldValidation: 'Warn' };
+}
+
+/** The options a subresource write reads, by its method (binding and eviction are creates). */
+function subresourceWriteOptions(req: IncomingMessage, q: URLSearchParams): WriteQuery {
+  if (req.method === 'PUT') return writeOptions(q, 'UpdateOptions');
+  if (req.method === 'PATCH') return writeOptions(q, 'PatchOptions', isApplyPatch(req));
+  return writeOptions(q, 'CreateOptions');
+}
+
+function isApplyPatch(req: IncomingMessage): boolean {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+  return contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor';
 }
 
 export class RestHandler {
   constructor(private readonly o: RestHandlerOptions) {}
 
-  private writeContext(req: IncomingMessage, q: URLSearchParams, user: RequestUser): WriteContext {
+  private writeContext(req: IncomingMessage, w: WriteQuery, user: RequestUser): WriteContext {
     return {
-      dryRun: dryRunOf(q),
+      dryRun: w.dryRun.length > 0,
       user: user.name,
       userInfo: user,
-      fieldManager: fieldManagerOf(q, req),
+      fieldManager: fieldManagerOf(w, req),
       get: async (group, plural, namespace, name) => {
         const def = this.o.resources.byPlural(group, plural);
         return def ? this.o.registry.tryGet(def, namespace, name) : undefined;
@@ -73,15 +76,19 @@ export class RestHandler {
   }
 
   /** The filter for ?labelSelector= and ?fieldSelector=; undefined when there are none. */
-  private filterFor(def: ResourceDef, q: URLSearchParams): ((obj: KubeObject) => boolean) | undefined {
+  private filterFor(def: ResourceDef, o: { labelSelector: string; fieldSelector: string }, name?: string): ((obj: KubeObject) => boolean) | undefined {
     let labels;
     let fields;
     try {
-      labels = parseLabelSelector(q.get('labelSelector'));
-      fields = parseFieldSelector(q.get('fieldSelector'));
+      labels = parseLabelSelector(o.labelSelector);
+      fields = parseFieldSelector(o.fieldSelector);
     } catch (err) {
       if (err instanceof SelectorParseError) throw errors.badRequest(err.message);
       throw err;
+    }
+    // A watch on a named path is a watch with a metadata.name selector: another one is refused.
+    if (name !== undefined && fields.length > 0 && !fields.some((f) => f.field === 'metadata.name' && f.operator === '=' && f.value === name)) {
+      throw errors.badRequest("fieldSelector metadata.name doesn't match requested name");
     }
     const getters = def.fieldSelectors ?? {};
     for (const f of fields) {
@@ -119,7 +126,7 @@ export class RestHandler {
     if (def.requestWarnings?.length) addWarnings(res, def.requestWarnings);
 
     if (sub && sub !== 'status') {
-      await handleSubresource({ req, res, url, info, def, namespace: ns, name: info.name!, sub, user, registry: this.o.registry, codecs: this.o.codecs, hooks: this.o.hooks, ctx: () => this.writeContext(req, q, user) });
+      await handleSubresource({ req, res, url, info, def, namespace: ns, name: info.name!, sub, user, registry: this.o.registry, codecs: this.o.codecs, hooks: this.o.hooks, ctx: () => this.writeContext(req, subresourceWriteOptions(req, q), user) });
       return;
     }
 
@@ -129,35 +136,39 @@ export class RestHandler {
         return this.respondObject(res, def, obj, neg, q);
       }
       case 'list':
-        return this.list(res, def, ns, q, neg);
+        return this.list(res, def, ns, q, listOptions(q), neg);
       case 'watch': {
         // A watch on a named path (.../configmaps/x?watch=true) watches that object alone, as
         // upstream turns the name into a metadata.name field selector.
-        const selected = this.filterFor(def, q) ?? (() => true);
+        const options = listOptions(q, true);
+        const selected = this.filterFor(def, options, info.name) ?? (() => true);
         const filter = info.name ? (o: KubeObject) => o.metadata.name === info.name && selected(o) : selected;
-        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, query: q, filter, form: neg.form });
+        const includeObject = neg.form === 'table' ? includeObjectOption(q) : 'Metadata';
+        return serveWatch({ req, res, registry: this.o.registry, codecs: this.o.codecs, def, namespace: ns, options, includeObject, filter, form: neg.form });
       }
       case 'create': {
         if (sub) throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${sub}` }, 'create');
+        const w = writeOptions(q, 'CreateOptions');
         const body = await readBody(req);
-        const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
+        const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, w.fieldValidation);
         this.checkKind(def, object);
-        if (def.review) return this.written(res, def, 201, await def.review(object, { ...this.writeContext(req, q, user), namespace: ns }), warnings);
-        const created = await this.o.registry.create(def, ns, object, this.writeContext(req, q, user));
+        if (def.review) return this.written(res, def, 201, await def.review(object, { ...this.writeContext(req, w, user), namespace: ns }), warnings);
+        const created = await this.o.registry.create(def, ns, object, this.writeContext(req, w, user));
         return this.written(res, def, 201, created, warnings);
       }
       case 'update': {
+        const w = writeOptions(q, 'UpdateOptions');
         const body = await readBody(req);
-        const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, fieldValidationOf(q));
+        const { object, warnings } = this.o.codecs.decode(body, req.headers['content-type'] ?? 'application/json', def, w.fieldValidation);
         this.checkKind(def, object);
-        const updated = await this.o.registry.update(def, ns, info.name!, object, this.writeContext(req, q, user), sub);
+        const updated = await this.o.registry.update(def, ns, info.name!, object, this.writeContext(req, w, user), sub);
         return this.written(res, def, 200, updated, warnings, sub);
       }
       case 'patch':
         return this.patch(req, res, def, ns, info.name!, q, user, sub);
       case 'delete': {
         const opts = await this.deleteOptions(req, q);
-        const result = await this.o.registry.delete(def, ns, info.name!, opts, this.writeContext(req, q, user));
+        const result = await this.o.registry.delete(def, ns, info.name!, opts, this.writeContext(req, deleteWriteQuery(opts), user));
         return writeJson(res, 200, result.object);
       }
       case 'deletecollection':
@@ -179,28 +190,29 @@ export class RestHandler {
 
   private respondObject(res: ServerResponse, def: ResourceDef, obj: KubeObject, neg: Negotiated, q: URLSearchParams): void {
     if (neg.form === 'table') {
-      return writeJson(res, 200, this.o.codecs.table(def, [obj], { now: new Date(), includeObject: includeObjectOf(q), resourceVersion: obj.metadata.resourceVersion }), neg.yaml);
+      return writeJson(res, 200, this.o.codecs.table(def, [obj], { now: new Date(), includeObject: includeObjectOption(q), resourceVersion: obj.metadata.resourceVersion }), neg.yaml);
     }
     if (neg.form === 'metadata') return writeJson(res, 200, partialMetadata(obj), neg.yaml);
     writeJson(res, 200, obj, neg.yaml);
   }
 
-  private async list(res: ServerResponse, def: ResourceDef, ns: string | undefined, q: URLSearchParams, neg: Negotiated): Promise<void> {
-    const filter = this.filterFor(def, q);
-    const limit = Number(q.get('limit') ?? '0');
-    if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit: ${q.get('limit')}`);
+  private async list(res: ServerResponse, def: ResourceDef, ns: string | undefined, q: URLSearchParams, o: ListQuery, neg: Negotiated): Promise<void> {
+    const filter = this.filterFor(def, o);
+    // A negative limit lists everything, as upstream's storage ignores it.
+    const limit = Math.max(0, o.limit);
+    const includeObject = neg.form === 'table' ? includeObjectOption(q) : 'Metadata';
     const prefix = prefixFor(def, ns);
-    const cont = q.get('continue');
+    const cont = o.continue;
     let revision: number | undefined;
     let startAfter: string | undefined;
     if (cont) {
-      const rv = q.get('resourceVersion');
+      const rv = o.resourceVersion;
       if (rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
       const token = decodeContinue(cont, prefix);
       revision = token.revision;
       startAfter = token.startAfter;
-    } else if (q.get('resourceVersionMatch') === 'Exact' && q.get('resourceVersion')) {
-      revision = Number(q.get('resourceVersion'));
+    } else if (o.resourceVersionMatch === 'Exact' && o.resourceVersion) {
+      revision = exactRevision(o.resourceVersion);
     }
     const fetched = async <T extends ListResponse | EncodedListResponse>(fetch: () => Promise<T>): Promise<{ result: T; metadata: Record<string, unknown> }> => {
       let result: T;
@@ -216,7 +228,7 @@ export class RestHandler {
       const metadata: Record<string, unknown> = { resourceVersion: String(result.revision) };
       if (result.lastKey && result.remaining > 0) {
         metadata.continue = encodeContinue(result.revision, result.lastKey, prefix);
-        if (!q.get('labelSelector') && !q.get('fieldSelector')) metadata.remainingItemCount = result.remaining;
+        if (!o.labelSelector && !o.fieldSelector) metadata.remainingItemCount = result.remaining;
       }
       return { result, metadata };
     };
@@ -232,7 +244,7 @@ export class RestHandler {
     const { result, metadata } = await fetched(() => this.o.registry.list(def, { ...req, filter }));
     if (neg.form === 'table') {
       const table = this.o.codecs.table(def, result.items, {
-        now: new Date(), includeObject: includeObjectOf(q), resourceVersion: String(result.revision), continue: metadata.continue as string | undefined,
+        now: new Date(), includeObject, resourceVersion: String(result.revision), continue: metadata.continue as string | undefined,
       });
       return writeJson(res, 200, table, neg.yaml);
     }
@@ -242,12 +254,15 @@ export class RestHandler {
 
   private async patch(req: IncomingMessage, res: ServerResponse, def: ResourceDef, ns: string | undefined, name: string, q: URLSearchParams, user: RequestUser, sub?: Subresource): Promise<void> {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    if (!isApplyPatch(req) && !['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(contentType)) {
+      throw unsupportedPatchType();
+    }
+    const w = writeOptions(q, 'PatchOptions', isApplyPatch(req));
     const body = await readBody(req);
-    const ctx = this.writeContext(req, q, user);
-    const opts = { fieldValidation: fieldValidationOf(q), fieldManager: ctx.fieldManager, force: q.get('force') === 'true' };
+    const ctx = this.writeContext(req, w, user);
+    const opts = { fieldValidation: w.fieldValidation, fieldManager: ctx.fieldManager, force: w.force === true };
     let warnings: string[] = [];
-    if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor') {
-      if (!q.get('fieldManager')) throw errors.badRequest('PATCH, fieldManager is required for apply requests');
+    if (isApplyPatch(req)) {
       ctx.applied = true;
       const live = await this.o.registry.tryGet(def, ns, name);
       if (!live) {
@@ -264,9 +279,6 @@ export class RestHandler {
         return r.object;
       }, ctx, sub);
       return this.written(res, def, 200, updated, warnings, sub);
-    }
-    if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(contentType)) {
-      throw unsupportedPatchType();
     }
     const updated = await this.o.registry.guaranteedUpdate(def, ns, name, (current) => {
       const pinned = current.metadata.resourceVersion;
@@ -285,40 +297,33 @@ export class RestHandler {
     writeJson(res, status, obj);
   }
 
+  /** DeleteOptions from the body or, when there is none, the query (as upstream: never both). */
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
-    const opts: DeleteOptions = {};
     const body = await readBody(req);
+    let o: DeleteQuery;
     if (body.length > 0) {
-      let parsed: Record<string, any>;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
-      }
-      if (typeof parsed.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = parsed.gracePeriodSeconds;
-      if (parsed.propagationPolicy) opts.propagationPolicy = parsed.propagationPolicy;
-      if (parsed.orphanDependents === true) opts.propagationPolicy = 'Orphan';
-      else if (parsed.orphanDependents === false && !opts.propagationPolicy) opts.propagationPolicy = 'Background';
-      if (parsed.preconditions) opts.preconditions = parsed.preconditions;
-      if (Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All')) opts.dryRun = true;
+      const b = decodeDeleteOptions(body, req.headers['content-type']);
+      o = { gracePeriodSeconds: b.gracePeriodSeconds, orphanDependents: b.orphanDependents, propagationPolicy: b.propagationPolicy, dryRun: b.dryRun ?? [], preconditions: b.preconditions };
+    } else {
+      o = deleteQueryOptions(q);
     }
-    const grace = q.get('gracePeriodSeconds');
-    if (grace !== null) opts.gracePeriodSeconds = Number(grace);
-    const pp = q.get('propagationPolicy');
-    if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
-    if (q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
-    else if (q.get('orphanDependents') === 'false' && !opts.propagationPolicy) opts.propagationPolicy = 'Background';
-    if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
-      throw errors.invalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' }]);
-    }
-    if (q.getAll('dryRun').length) opts.dryRun = dryRunOf(q);
+    validateDeleteOptions(o);
+    const opts: DeleteOptions = {};
+    // Negative values count as 1 s, as upstream's BeforeDelete has it.
+    if (o.gracePeriodSeconds !== undefined) opts.gracePeriodSeconds = o.gracePeriodSeconds < 0 ? 1 : o.gracePeriodSeconds;
+    if (o.propagationPolicy) opts.propagationPolicy = o.propagationPolicy as DeleteOptions['propagationPolicy'];
+    if (o.orphanDependents === true) opts.propagationPolicy = 'Orphan';
+    else if (o.orphanDependents === false && !opts.propagationPolicy) opts.propagationPolicy = 'Background';
+    if (o.preconditions) opts.preconditions = o.preconditions;
+    if (o.dryRun.length) opts.dryRun = true;
     return opts;
   }
 
   private async deleteCollection(req: IncomingMessage, res: ServerResponse, def: ResourceDef, ns: string | undefined, q: URLSearchParams, user: RequestUser): Promise<void> {
+    const listed = listOptions(q);
     const opts = await this.deleteOptions(req, q);
-    const ctx = this.writeContext(req, q, user);
-    const { items, revision } = await this.o.registry.list(def, { namespace: ns, filter: this.filterFor(def, q) });
+    const ctx = this.writeContext(req, deleteWriteQuery(opts), user);
+    const { items, revision } = await this.o.registry.list(def, { namespace: ns, filter: this.filterFor(def, listed) });
     const deleted: KubeObject[] = [];
     for (const obj of items) {
       try {
@@ -330,9 +335,4 @@ export class RestHandler {
     }
     writeJson(res, 200, { kind: def.listKind ?? `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(revision) }, items: deleted });
   }
-}
-
-function includeObjectOf(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {
-  const v = q.get('includeObject');
-  return v === 'None' || v === 'Object' ? v : 'Metadata';
 }

@@ -3,7 +3,9 @@
 // go to a hook that proxies them to the node agent.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errors } from '../../kube/errors.js';
+import { errors, forbidden, invalid, type FieldError } from '../../kube/errors.js';
+import { podLogQuery, podLogQueryString } from '../../kube/query.js';
+import { converted } from './options.js';
 import type { ResourceDef, Subresource, WriteContext } from '../resource.js';
 import type { KubeObject, LabelSelector } from '../../kube/types.js';
 import type { RequestInfo, RequestUser } from '../http/request-info.js';
@@ -155,13 +157,33 @@ export async function handleSubresource(p: SubresourceRequest): Promise<void> {
       return writeJson(res, 201, await p.hooks.issueToken(sa, request, p.user));
     }
     case 'log': case 'exec': case 'attach': case 'portforward': case 'proxy': {
+      const url = sub === 'log' ? logURL(p.url, name) : p.url;
       const object = await registry.get(def, namespace, name);
       if (!p.hooks.connect) throw errors.badRequest(`${sub} is not available: no node agent serves pods yet`);
-      return p.hooks.connect({ req, res, url: p.url, def, namespace, name, sub, object, rest: p.info.rest });
+      return p.hooks.connect({ req, res, url, def, namespace, name, sub, object, rest: p.info.rest });
     }
     default:
       throw errors.notFound({ group: def.group, resource: `${def.plural}/${sub}` }, name);
   }
+}
+
+/**
+ * pods/log: PodLogOptions decoded (400) and validated (422) as upstream's LogREST does, and the URL
+ * the node agent gets with them re-encoded as upstream's LogLocation writes them (follow=true, ...).
+ */
+function logURL(url: URL, name: string): URL {
+  const o = converted(() => podLogQuery(url.searchParams));
+  const errs: FieldError[] = [];
+  if (o.tailLines !== undefined && o.tailLines < 0) errs.push(invalid('tailLines', o.tailLines, 'must be greater than or equal to 0'));
+  if (o.limitBytes !== undefined && o.limitBytes < 1) errs.push(invalid('limitBytes', o.limitBytes, 'must be greater than 0'));
+  if (o.sinceSeconds !== undefined && o.sinceTime !== undefined) errs.push(forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
+  else if (o.sinceSeconds !== undefined && o.sinceSeconds < 1) errs.push(invalid('sinceSeconds', o.sinceSeconds, 'must be greater than 0'));
+  if (errs.length) throw errors.invalid('', 'PodLogOptions', name, errs);
+  const q = podLogQueryString(o);
+  if (o.container) q.set('container', o.container);
+  const out = new URL(url);
+  out.search = q.toString();
+  return out;
 }
 
 async function scale(p: SubresourceRequest): Promise<void> {

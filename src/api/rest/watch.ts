@@ -12,6 +12,7 @@ import type { ResponseForm } from '../http/respond.js';
 import type { ApiCodecs } from './codecs.js';
 import { apiVersionOf } from './keys.js';
 import type { Registry } from './registry.js';
+import type { ListQuery } from './options.js';
 import { partialMetadata } from './partial.js';
 
 export interface WatchParams {
@@ -21,7 +22,10 @@ export interface WatchParams {
   codecs: ApiCodecs;
   def: ResourceDef;
   namespace?: string;
-  query: URLSearchParams;
+  /** The request's ListOptions (options.ts). */
+  options: ListQuery;
+  /** TableOptions.includeObject, for Tables. */
+  includeObject?: 'None' | 'Metadata' | 'Object';
   filter: (obj: KubeObject) => boolean;
   form: ResponseForm;
   /** How often to send BOOKMARK events when the client allows them. */
@@ -34,16 +38,19 @@ type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 const MAX_BUFFERED = 32 * 1024 * 1024;
 
 export async function serveWatch(p: WatchParams): Promise<void> {
-  const { req, res, registry, def, query } = p;
-  const rvParam = query.get('resourceVersion') ?? '';
-  const sendInitial = query.get('sendInitialEvents') === 'true';
-  const allowBookmarks = query.get('allowWatchBookmarks') === 'true' || sendInitial;
-  const timeoutParam = Number(query.get('timeoutSeconds') ?? '');
-  const timeoutMs = Number.isFinite(timeoutParam) && timeoutParam > 0 ? timeoutParam * 1000 : (1800 + randomInt(1800)) * 1000;
+  const { req, res, registry, def, options } = p;
+  const rvParam = options.resourceVersion;
+  const sendInitial = options.sendInitialEvents === true;
+  const allowBookmarks = options.allowWatchBookmarks || sendInitial;
+  // timeoutSeconds=0 (or none) is the server's own 30 to 60 minutes; a negative one ends at once.
+  const timeoutMs = options.timeoutSeconds ? Math.max(0, options.timeoutSeconds) * 1000 : (1800 + randomInt(1800)) * 1000;
 
   let fromRevision: number;
   let initial: KubeObject[] = [];
-  if (rvParam === '' || rvParam === '0' || sendInitial) {
+  if (options.sendInitialEvents === false && (rvParam === '' || rvParam === '0')) {
+    // sendInitialEvents=false without a resourceVersion: changes from now on, nothing before.
+    fromRevision = (await registry.list(def, { namespace: p.namespace, limit: 1 })).revision;
+  } else if (rvParam === '' || rvParam === '0' || sendInitial) {
     const list = await registry.list(def, { namespace: p.namespace, filter: p.filter });
     initial = list.items;
     fromRevision = list.revision;
@@ -65,7 +72,7 @@ export async function serveWatch(p: WatchParams): Promise<void> {
   const render = (obj: KubeObject): unknown => {
     if (p.form === 'metadata') return partialMetadata(obj);
     if (p.form === 'table') {
-      const t = p.codecs.table(def, [obj], { now: new Date(), includeObject: (query.get('includeObject') as 'None' | 'Metadata' | 'Object') || 'Metadata', noHeaders: headersSent });
+      const t = p.codecs.table(def, [obj], { now: new Date(), includeObject: p.includeObject ?? 'Metadata', noHeaders: headersSent });
       headersSent = true;
       return t;
     }

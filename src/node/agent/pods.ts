@@ -248,7 +248,7 @@ export class PodManager {
       this.nets.set(uid, net);
     }
     const saDir = await this.ensureServiceAccount(pod);
-    this.runtime.syncPod(this.withServiceAccount(pod, saDir), { podIPs: net.podIPs, hostIPs: [this.o.nodeIP], netns: net.netns });
+    this.runtime.syncPod(this.withServiceAccount(pod, saDir), { podIPs: net.podIPs, hostIPs: [this.o.nodeIP], netns: net.netns }, { serviceAccountDir: saDir });
     await this.writeStatus(pod);
   }
 

@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { errors, isApiError } from '../../kube/errors.js';
 import type { Pod } from '../../kube/types.js';
-import { serveExec, servePortForward, type StreamingConnection } from '../streaming/index.js';
+import { podLogQuery, type PodLogQuery } from '../../kube/query.js';
+import { rejectUpgradeText, serveExec, servePortForward, type StreamingConnection } from '../streaming/index.js';
 import type { Informer } from '../../client/informer.js';
 import type { PodRuntime } from '../runtime/index.js';
 
@@ -81,11 +82,16 @@ export class AgentServer {
     if (parts[0] === 'containerLogs' && parts.length === 4) {
       const [, ns, name, container] = parts;
       const pod = this.pod(ns, name);
-      const q = url.searchParams;
-      const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+      // Decoded as the kubelet decodes PodLogOptions (follow=True, tailLines=10, ...).
+      let o: PodLogQuery;
+      try {
+        o = podLogQuery(url.searchParams);
+      } catch {
+        throw errors.badRequest('{"message": "Unable to decode query."}');
+      }
       const stream = this.o.runtime.logs(pod.metadata.uid!, container, {
-        follow: q.get('follow') === 'true', previous: q.get('previous') === 'true', timestamps: q.get('timestamps') === 'true',
-        tailLines: num('tailLines'), sinceSeconds: num('sinceSeconds'), sinceTime: q.get('sinceTime') ?? undefined, limitBytes: num('limitBytes'),
+        follow: o.follow, previous: o.previous, timestamps: o.timestamps, tailLines: o.tailLines, sinceSeconds: o.sinceSeconds,
+        sinceTime: o.sinceTime?.toISOString(), limitBytes: o.limitBytes,
       });
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
       stream.pipe(res);
@@ -107,8 +113,14 @@ export class AgentServer {
     };
     if ((parts[0] === 'exec' || parts[0] === 'attach') && parts.length === 4) {
       const [kind, ns, name, container] = parts;
-      const pod = this.pod(ns, name);
+      const pod = this.o.pods.get(ns, name);
+      if (!pod) return rejectUpgradeText(socket, 404, 'pod does not exist');
       const uid = pod.metadata.uid!;
+      // As the kubelet's GetExec/GetAttach: only a running container is there to enter; kubectl
+      // prints "unable to upgrade connection: <this>".
+      if (!this.o.runtime.isRunning(uid, container)) {
+        return rejectUpgradeText(socket, 500, kind === 'exec' ? `container not found (${JSON.stringify(container)})` : `container ${container} not found in pod ${name}_${ns}`);
+      }
       keep(serveExec(req, socket, head, async (session) => {
         if (kind === 'exec') {
           const proc = this.o.runtime.exec(uid, container, { command: session.command, stdin: !!session.stdin, tty: session.tty });
@@ -121,14 +133,26 @@ export class AgentServer {
           await Promise.all([new Promise((r) => (proc.stdout.readableEnded ? r(0) : proc.stdout.once('end', r))), new Promise((r) => (proc.stderr.readableEnded ? r(0) : proc.stderr.once('end', r)))]);
           return code;
         }
-        const att = this.o.runtime.attach(uid, container, { stdin: !!session.stdin, stdout: !!session.stdout, stderr: !!session.stderr });
+        // A container that ended since the check: containerd's words, as the kubelet reports them.
+        const attachFailed = (err: unknown) => errors.internal(new Error(`error attaching to container: ${(err as Error)?.message ?? err}`));
+        let att: ReturnType<PodRuntime['attach']>;
+        try {
+          att = this.o.runtime.attach(uid, container, { stdin: !!session.stdin, stdout: !!session.stdout, stderr: !!session.stderr });
+        } catch (err) {
+          throw attachFailed(err);
+        }
         if (session.stdin && att.stdin) session.stdin.pipe(att.stdin);
         if (session.stdout) att.stdout.pipe(session.stdout, { end: false });
         if (session.stderr) att.stderr.pipe(session.stderr, { end: false });
         session.resize.on('resize', (s: { width: number; height: number }) => att.resize(s.width, s.height));
         session.signal.addEventListener('abort', () => att.close());
-        await att.exit;
-        att.close();
+        try {
+          await att.exit;
+        } catch (err) {
+          throw attachFailed(err);
+        } finally {
+          att.close();
+        }
         // As the kubelet's attach: Success when the streams end, whatever the container's exit
         // code (kubectl run -it reads that from the pod's status; an error here would make it
         // fall back to printing the logs a second time).
@@ -138,7 +162,11 @@ export class AgentServer {
     }
     if (parts[0] === 'portForward' && parts.length === 3) {
       const [, ns, name] = parts;
-      const uid = this.pod(ns, name).metadata.uid!;
+      const pod = this.o.pods.get(ns, name);
+      if (!pod) return rejectUpgradeText(socket, 404, 'pod does not exist');
+      const uid = pod.metadata.uid!;
+      // As the kubelet's GetPortForward: the pod's sandbox must run.
+      if (!this.o.runtime.sandboxRunning(uid)) return rejectUpgradeText(socket, 500, `pod not found (${JSON.stringify(`${name}_${ns}`)})`);
       // As the container runtime does it: a connection to localhost:<port> inside the pod.
       keep(servePortForward(req, socket, head, (port) => this.o.runtime.portForward(uid, port), { pod: name, uid }));
       return;

@@ -18,6 +18,8 @@ export interface RunInfo {
 export interface PodState {
   pod: Pod;
   addresses: PodAddresses;
+  /** The service-account files mounted into the sandbox (absent: none, or written by an older agent). */
+  serviceAccountDir?: string;
   netns: string;
   startTime: string;
   records: ContainerRecord[];

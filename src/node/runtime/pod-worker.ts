@@ -22,6 +22,8 @@ import { abandonRun, ContainerStopper, gracePeriodMs } from './termination.js';
 import type { ContainerRecord, ContainerRun, RuntimeEvent } from './types.js';
 
 const RETRY_MS = 10_000;
+/** Where the kubelet mounts a pod's service-account token, ca.crt and namespace. */
+export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 const EPOCH = new Date(0).toISOString();
 
 /** What a pod worker needs from the runtime around it. */
@@ -79,6 +81,8 @@ export class PodWorker {
     private readonly ctx: WorkerContext,
     public pod: Pod,
     public addresses: PodAddresses,
+    /** The pod's service-account files (the node agent writes them), mounted when the sandbox starts. */
+    public serviceAccountDir: string | undefined,
     readonly netns: string,
     readonly podDir: string,
     readonly startTime = new Date().toISOString(),
@@ -245,6 +249,8 @@ export class PodWorker {
         hosts: podHostsFile(this.pod, this.addresses.podIPs, this.ctx.clusterDomain, this.ctx.hostHosts()),
         netns: this.netns,
         hostNetwork: this.pod.spec.hostNetwork ? { nodeNetns: this.ctx.nodeNetns } : undefined,
+        // Where every client library looks for in-cluster credentials (read-only, as the kubelet mounts them).
+        mounts: this.serviceAccountDir ? [{ source: this.serviceAccountDir, target: SERVICE_ACCOUNT_MOUNT_PATH, readOnly: true }] : undefined,
       });
     } catch (err) {
       this.podEvent('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -451,6 +457,7 @@ export class PodWorker {
     writePodState(this.podDir, {
       pod: this.pod,
       addresses: this.addresses,
+      serviceAccountDir: this.serviceAccountDir,
       netns: this.netns,
       startTime: this.startTime,
       records: [...this.records.values()],
@@ -463,7 +470,7 @@ export class PodWorker {
   static restore(ctx: WorkerContext, podDir: string): PodWorker | undefined {
     const state = readPodState(podDir);
     if (!state) return undefined;
-    const w = new PodWorker(ctx, state.pod, state.addresses, state.netns, podDir, state.startTime);
+    const w = new PodWorker(ctx, state.pod, state.addresses, state.serviceAccountDir, state.netns, podDir, state.startTime);
     for (const r of state.records) w.records.set(r.name, r);
     for (const [k, v] of Object.entries(state.runInfo)) w.runInfo.set(k, v);
     w.phase = state.phase;

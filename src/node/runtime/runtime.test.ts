@@ -3,6 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Service } from '../../kube/types.js';
 import { TestNode, testPod, waitFor, text } from './testing.js';
 import type { PodRuntime } from './runtime.js';
@@ -107,6 +109,41 @@ test('attach reaches a container stdin kept open by the runtime', async () => {
   // stdin stays open after the client leaves (no stdinOnce): the container keeps running.
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(running(uid, 'cat')());
+});
+
+test('a container that ended is not running: exec and attach are refused in containerd\'s words', async () => {
+  const net = node.podNetwork();
+  const pod = testPod('brief', { restartPolicy: 'Never', containers: [{ name: 'once', image: 'busybox', command: ['true'] }, { name: 'stays', image: 'busybox', command: ['sleep', '3600'] }] });
+  const uid = pod.metadata.uid!;
+  assert.equal(rt.isRunning(uid, 'once'), false, 'a pod the runtime does not run yet');
+  assert.equal(rt.sandboxRunning(uid), false);
+  rt.syncPod(pod, net);
+  await waitFor('once exited, stays running', () => rt.podStatus(uid)?.containerStatuses?.find((c) => c.name === 'once')?.state?.terminated && running(uid, 'stays')());
+  assert.equal(rt.isRunning(uid, 'once'), false);
+  assert.equal(rt.isRunning(uid, 'stays'), true);
+  assert.equal(rt.sandboxRunning(uid), true);
+  assert.throws(() => rt.exec(uid, 'once', { command: ['true'] }), { message: 'failed to exec in container: container is in CONTAINER_EXITED state' });
+  assert.throws(() => rt.attach(uid, 'once', { stdout: true }), { message: 'container is in CONTAINER_EXITED state' });
+});
+
+test('the service-account directory shows at /var/run/secrets/kubernetes.io/serviceaccount, read-only, in the pod only', async () => {
+  const net = node.podNetwork();
+  const dir = join(node.dataDir, 'serviceaccount-of-mounted');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'token'), 'a-token');
+  writeFileSync(join(dir, 'namespace'), 'default');
+  const pod = testPod('mounted', { containers: [{ name: 'box', image: 'busybox', command: ['sleep', '3600'] }] });
+  const uid = pod.metadata.uid!;
+  rt.syncPod(pod, net, { serviceAccountDir: dir });
+  await waitFor('box running', running(uid, 'box'));
+  const s = rt.exec(uid, 'box', { command: ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; touch /var/run/secrets/kubernetes.io/serviceaccount/x 2>&1 || echo read-only'] });
+  const [out] = await Promise.all([text(s.stdout), s.exit]);
+  assert.match(out, /^a-token\n.*\nread-only\n$/s);
+  // A renewed token (rewritten in place by the agent) shows through the mount.
+  writeFileSync(join(dir, 'token'), 'renewed');
+  const again = rt.exec(uid, 'box', { command: ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'] });
+  assert.equal(await text(again.stdout), 'renewed');
+  assert.equal(existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'), false, 'the host sees only the empty mount point');
 });
 
 test('logs: previous run, follow until the container exits, tail and timestamps', async () => {

@@ -56,6 +56,12 @@ export interface PodNetwork {
   netns?: string;
 }
 
+/** Files the node agent prepared for the pod. */
+export interface PodFiles {
+  /** Its service-account token, ca.crt and namespace: mounted at /var/run/secrets/kubernetes.io/serviceaccount. */
+  serviceAccountDir?: string;
+}
+
 export interface LogRequest {
   previous?: boolean;
   follow?: boolean;
@@ -119,18 +125,19 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
   }
 
   /** Makes the node run `pod` (idempotent): creates its sandbox and containers, restarts them as its spec says. */
-  syncPod(pod: Pod, network: PodNetwork): void {
+  syncPod(pod: Pod, network: PodNetwork, files: PodFiles = {}): void {
     const uid = pod.metadata.uid;
     if (!uid) throw new Error('pod has no metadata.uid');
     let worker = this.workers.get(uid);
     if (!worker) {
       const dir = join(this.podsDir, `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${uid}`);
       const netns = pod.spec.hostNetwork || !network.netns ? podNetns(this.config.cluster, uid) : network.netns;
-      worker = new PodWorker(this.ctx, pod, { podIPs: network.podIPs, hostIPs: network.hostIPs }, netns, dir);
+      worker = new PodWorker(this.ctx, pod, { podIPs: network.podIPs, hostIPs: network.hostIPs }, files.serviceAccountDir, netns, dir);
       this.workers.set(uid, worker);
     } else {
       worker.pod = pod;
       worker.addresses = { podIPs: network.podIPs, hostIPs: network.hostIPs };
+      worker.serviceAccountDir = files.serviceAccountDir;
     }
     worker.scheduleSync(0);
   }
@@ -194,18 +201,42 @@ export class PodRuntime extends EventEmitter<{ event: [RuntimeEvent]; status: [s
     return c;
   }
 
+  /**
+   * The container's current run, which must be running. The node agent asks isRunning() before it
+   * accepts an exec or attach (the kubelet's "container not found"); a container that ended since
+   * is refused in containerd's words.
+   */
   private running(worker: PodWorker, name: string) {
     const run = worker.records.get(name)?.current;
     const info = worker.runInfo.get(name);
-    if (run?.state !== 'running' || !info || !worker.sandbox?.alive()) throw new Error(`container not found (${JSON.stringify(name)})`);
+    if (!run || !worker.sandbox?.alive()) throw new Error(`container not found (${JSON.stringify(name)})`);
+    if (run.state !== 'running' || !info) throw new Error('container is in CONTAINER_EXITED state');
     return { run, info, sandbox: worker.sandbox };
   }
 
-  /** Runs a command in a running container (kubectl exec). */
+  /** Whether the pod's container runs now: what the kubelet's exec and attach look for first. */
+  isRunning(uid: string, container: string): boolean {
+    const worker = this.workers.get(uid);
+    if (!worker?.sandbox?.alive()) return false;
+    return worker.records.get(container)?.current?.state === 'running' && worker.runInfo.has(container);
+  }
+
+  /** Whether the pod's sandbox runs: what the kubelet's port-forward looks for first. */
+  sandboxRunning(uid: string): boolean {
+    return !!this.workers.get(uid)?.sandbox?.alive();
+  }
+
+  /** Runs a command in a running container (kubectl exec); errors in containerd's words. */
   exec(uid: string, container: string, opts: { command: string[]; stdin?: boolean; tty?: boolean }): ExecSession {
     const worker = this.worker(uid);
     const spec = this.spec(worker, container);
-    const { run, info, sandbox } = this.running(worker, container);
+    let target;
+    try {
+      target = this.running(worker, container);
+    } catch (err) {
+      throw new Error(`failed to exec in container: ${(err as Error).message}`);
+    }
+    const { run, info, sandbox } = target;
     const command = execArgv(spec.image ?? '', opts.command, {
       stateDir: stateDir(worker.podDir, container, run.attempt), toolsDir: this.ctx.toolsDir, podName: worker.pod.metadata.name ?? '',
     });

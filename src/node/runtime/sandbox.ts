@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST_PATH, nodeProgram } from '../../images/index.js';
-import { netnsAlias, netnsAttach, netnsDelete, netnsExists, spawnInNetns } from '../../platform/index.js';
+import { netnsAlias, netnsAttach, netnsDelete, netnsExists, spawnInNetns, type BindMount } from '../../platform/index.js';
 import { isSameProcess } from './procfs.js';
 import { ShimClient } from './shim/client.js';
 import type { SandboxConfig } from './shim/protocol.js';
@@ -32,6 +32,8 @@ export interface SandboxOptions {
   netns: string;
   /** hostNetwork: make `netns` name the node's namespace (`nodeNetns`, or the agent's own). */
   hostNetwork?: { nodeNetns?: string };
+  /** Directories bind-mounted into the pod's mount namespace (its service-account files). */
+  mounts?: BindMount[];
 }
 
 /** hostNetwork: `alias` names the node's namespace (nodeNetns, or the agent's own when it runs there). */
@@ -69,6 +71,7 @@ export class PodSandbox {
     const [node, ...script] = nodeProgram('node/runtime/shim/main');
     const { child } = spawnInNetns(opts.netns, node, [...script, opts.podDir], {
       newUts: true,
+      bindMounts: opts.mounts,
       detached: true,
       stdio: ['ignore', logFd, logFd],
       // Two blocking FIFO reads per running container sit on the thread pool (see the shim).

@@ -161,7 +161,9 @@ describe('exec over WebSocket', () => {
   it('refuses requests without streams or with unknown protocols, in upstream\'s words', async () => {
     await assert.rejects(exec('command=ls', ['v5.channel.k8s.io']), (err: Error & { statusCode: number }) =>
       err.statusCode === 400 && JSON.parse(err.message).message === 'you must specify at least 1 of stdin, stdout, stderr');
-    await assert.rejects(exec('command=ls&stdout=maybe', ['v5.channel.k8s.io']), (err: Error & { statusCode: number }) => err.statusCode === 400);
+    // Booleans as the API server converts them: 0 and false in any case are false, anything else true.
+    await assert.rejects(exec('command=ls&stdout=FALSE&stderr=0&stdin=False', ['v5.channel.k8s.io']), (err: Error & { statusCode: number }) =>
+      err.statusCode === 400 && JSON.parse(err.message).message === 'you must specify at least 1 of stdin, stdout, stderr');
     await assert.rejects(exec('command=ls&stdout=1', ['channel.k8s.io']), (err: Error & { statusCode: number }) =>
       err.statusCode === 403 && JSON.parse(err.message).message === 'unable to upgrade: requested protocol(s) are not supported: [channel.k8s.io]; supports [v5.channel.k8s.io v4.channel.k8s.io]');
   });

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { errors, isApiError } from '../../kube/errors.js';
 import type { Status } from '../../kube/types.js';
+import { queryBool } from '../../kube/query.js';
 import { goList, rejectUpgrade } from './upgrade.js';
 
 export interface TerminalSize {
@@ -48,25 +49,20 @@ export interface ExecOptions {
 /** The Status sent on the error stream: metav1.Status as the kubelet marshals it (no kind, no code for exits). */
 export type ExecStatus = Omit<Status, 'kind' | 'apiVersion' | 'code'> & Partial<Pick<Status, 'kind' | 'apiVersion' | 'code'>>;
 
-/** Go's strconv.ParseBool, which the API server uses for these query parameters. */
-function parseBool(name: string, value: string | null): boolean {
-  if (value === null) return false;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  throw new Error(`invalid value "${value}" for ${name}: expected a boolean`);
-}
-
-/** The exec/attach query: command=, container=, stdin=, stdout=, stderr=, tty=. Throws on bad input. */
+/**
+ * The exec/attach query: command=, container=, stdin=, stdout=, stderr=, tty=. Booleans read as the
+ * API server converts PodExecOptions (stdin=True, stdin=1, ...). Throws when no stream is asked for.
+ */
 export function parseExecOptions(req: IncomingMessage): ExecOptions {
   const q = new URL(req.url ?? '/', 'http://localhost').searchParams;
-  const tty = parseBool('tty', q.get('tty'));
+  const tty = queryBool(q, 'tty');
   const opts: ExecOptions = {
     command: q.getAll('command'),
     container: q.get('container') ?? '',
-    stdin: parseBool('stdin', q.get('stdin')),
-    stdout: parseBool('stdout', q.get('stdout')),
+    stdin: queryBool(q, 'stdin'),
+    stdout: queryBool(q, 'stdout'),
     // A terminal has no separate stderr; upstream drops it rather than failing.
-    stderr: parseBool('stderr', q.get('stderr')) && !tty,
+    stderr: queryBool(q, 'stderr') && !tty,
     tty,
   };
   if (!opts.stdin && !opts.stdout && !opts.stderr) throw new Error('you must specify at least 1 of stdin, stdout, stderr');

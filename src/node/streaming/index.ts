@@ -20,7 +20,9 @@ export { EXEC_SPDY_PROTOCOL, serveExecSpdy } from './exec-spdy.js';
 export type { ExecSpdyOptions } from './exec-spdy.js';
 export { EXEC_PROTOCOL_V4, EXEC_PROTOCOL_V5, serveExecWebSocket } from './exec-websocket.js';
 export { PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, servePortForward } from './portforward.js';
+export { PORT_FORWARD_WEBSOCKET_BASE64_PROTOCOL, PORT_FORWARD_WEBSOCKET_PROTOCOL } from './portforward-websocket.js';
 export type { PortForwardDial, PortForwardOptions } from './portforward.js';
+export { rejectUpgradeText } from './upgrade.js';
 export type { StreamingConnection } from './upgrade.js';
 
 /**

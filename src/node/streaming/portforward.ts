@@ -1,6 +1,8 @@
 // Port forwarding as kubectl 1.31+ speaks it: SPDY/3.1 streams, either tunnelled in WebSocket
 // binary messages (subprotocol "SPDY/3.1+portforward.k8s.io"), or, when kubectl falls back, over a
-// plain `Upgrade: SPDY/3.1` with `X-Stream-Protocol-Version: portforward.k8s.io`.
+// plain `Upgrade: SPDY/3.1` with `X-Stream-Protocol-Version: portforward.k8s.io`. A WebSocket
+// without the tunnelling subprotocol is the channel protocol of other clients
+// (portforward-websocket.ts).
 //
 // Each forwarded connection is a pair of streams with the same requestID header: "error" and
 // "data", both carrying the remote port. The data stream is spliced to dial(port); when the dial
@@ -11,7 +13,8 @@ import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { headerValue, type SpdyHeaders } from './spdy/header-block.js';
 import { SpdySession, type SpdyStream } from './spdy/session.js';
-import { acceptSpdyUpgrade, headerList, isUpgradeTo, rejectUpgrade, type StreamingConnection } from './upgrade.js';
+import { pickPortForwardProtocol, serveWebSocketPortForward, unsupportedProtocols, webSocketPorts } from './portforward-websocket.js';
+import { acceptSpdyUpgrade, headerList, isUpgradeTo, rejectUpgrade, rejectUpgradeText, type StreamingConnection } from './upgrade.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** The WebSocket subprotocol that tunnels SPDY (kubectl 1.31+). */
@@ -44,8 +47,18 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
   if (isUpgradeTo(req, 'websocket')) {
     const offered = headerList(req, 'sec-websocket-protocol');
     if (!offered.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
-      rejectUpgrade(socket, 400, 'unable to upgrade: no tunneling spdy protocols provided');
-      return undefined;
+      // Plain WebSocket channels (the Python client, @kubernetes/client-node), as the kubelet serves them.
+      const ports = webSocketPorts(req);
+      if (typeof ports === 'string') {
+        rejectUpgradeText(socket, 400, ports);
+        return undefined;
+      }
+      const protocol = pickPortForwardProtocol(offered);
+      if (protocol === undefined) {
+        rejectUpgradeText(socket, 403, unsupportedProtocols(offered));
+        return undefined;
+      }
+      return serveWebSocketPortForward(req, socket, head, ports, protocol, dial, options);
     }
     const forwarder = new PortForwarder(socket, dial, options);
     // "SPDY/3.1+portforward.k8s.io" is not an RFC 6455 token ('/'), which ws refuses to parse

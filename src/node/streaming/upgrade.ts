@@ -35,6 +35,13 @@ export function rejectUpgrade(socket: Duplex, code: number, message: string, hea
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** Answers an upgrade request with a plain-text error, as the kubelet's own handlers write theirs, and closes the socket. */
+export function rejectUpgradeText(socket: Duplex, code: number, text: string): void {
+  const head = [`HTTP/1.1 ${code} ${statusText[code] ?? 'Error'}`, 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(text)}`, 'Connection: close'];
+  socket.on('error', () => socket.destroy());
+  socket.end(`${head.join('\r\n')}\r\n\r\n${text}`);
+}
+
 /**
  * The SPDY/3.1 upgrade as the kubelet answers it (httpstream.Handshake, then spdy's
  * UpgradeResponse): the client must offer `protocol` in X-Stream-Protocol-Version; then 101

@@ -23,6 +23,8 @@ export interface ClusterOptions {
   extraArgs?: string[];
   /** Start of the cluster's name: each test owner's prefix, e.g. "t10-" (default "e2e-"). */
   prefix?: string;
+  /** The kubectl binary kubectl() and kubectlStream() run (default: `kubectl` on PATH); see toolPath(). */
+  kubectl?: string;
 }
 
 export interface KubectlOptions {
@@ -223,9 +225,14 @@ export class Cluster {
     return existsSync(log) ? `\nlast lines of ${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-20).join('\n')}` : '';
   }
 
+  /** The kubectl binary this cluster's commands run. */
+  get kubectlPath(): string {
+    return this.o.kubectl ?? 'kubectl';
+  }
+
   /** Runs the real kubectl against this cluster. */
   kubectl(args: string[], o: KubectlOptions = {}): Promise<RunResult> {
-    return run('kubectl', args, { input: o.input, timeoutMs: o.timeoutMs ?? 60_000, env: this.env(o.env) });
+    return run(this.kubectlPath, args, { input: o.input, timeoutMs: o.timeoutMs ?? 60_000, env: this.env(o.env) });
   }
 
   /** kubectl that must succeed: its stdout, or an error carrying its stderr. */
@@ -252,7 +259,7 @@ export class Cluster {
 
   /** A kubectl that keeps running (`get -w`); stop() it in finally. */
   kubectlStream(args: string[]): StreamingProcess {
-    return new StreamingProcess('kubectl', args, this.env());
+    return new StreamingProcess(this.kubectlPath, args, this.env());
   }
 
   /** @kubernetes/client-node clients with the admin credentials. */
@@ -299,6 +306,16 @@ export class Cluster {
       req.end(o.body);
     });
   }
+}
+
+/**
+ * A tool scripts/setup.sh keeps in the checkout's .tools/ (kubectl-1.35); a missing one fails the
+ * test with what to run.
+ */
+export function toolPath(name: string): string {
+  const path = join(ROOT, '.tools', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run scripts/setup.sh, which puts it there`);
+  return path;
 }
 
 /** A file under test/e2e/fixtures (read from the checkout, also when the tests run from dist/). */

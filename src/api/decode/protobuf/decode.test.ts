@@ -5,31 +5,7 @@ import { ApiError } from '../../../kube/errors.js';
 import { decodeBody } from '../decode.js';
 import { decodeProtobufObject } from './decode.js';
 
-// A small protobuf encoder: each helper returns one encoded field.
-// varint takes a safe integer; a negative one is sent as its 64-bit two's complement, as Go does.
-const varint = (n: number): Buffer => {
-  let lo = n >>> 0;
-  let hi = Math.floor(n / 4294967296) >>> 0;
-  const out: number[] = [];
-  while (hi || lo > 0x7f) {
-    out.push((lo & 0x7f) | 0x80);
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  out.push(lo);
-  return Buffer.from(out);
-};
-const tag = (field: number, wireType: number) => varint((field << 3) | wireType);
-const int = (field: number, n: number) => Buffer.concat([tag(field, 0), varint(n)]);
-const bytes = (field: number, data: Buffer | string) => {
-  const b = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  return Buffer.concat([tag(field, 2), varint(b.length), b]);
-};
-const msg = (field: number, ...parts: Buffer[]) => bytes(field, Buffer.concat(parts));
-const entry = (field: number, key: string, value: Buffer | string) => msg(field, bytes(1, key), bytes(2, value));
-const MAGIC = Buffer.from('k8s\0', 'latin1');
-const envelope = (apiVersion: string, kind: string, ...body: Buffer[]) =>
-  Buffer.concat([MAGIC, msg(1, bytes(1, apiVersion), bytes(2, kind)), msg(2, ...body), bytes(3, ''), bytes(4, '')]);
+import { bytes, entry, envelope, int, MAGIC, msg, tag, varint } from './testing.js';
 
 const deployment = { group: 'apps', version: 'v1', kind: 'Deployment' };
 const pod = { group: '', version: 'v1', kind: 'Pod' };
