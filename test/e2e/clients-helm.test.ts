@@ -1,7 +1,7 @@
 // helm 4 on a 2-node cluster, with the chart `helm create` makes: install --wait, test (the chart's
 // test hook is a Pod), upgrade, history, rollback, uninstall, and nothing of the release left
-// behind. helm's hooks that run as batch/v1 Jobs are not part of this file: knit does not serve
-// Jobs yet, and `helm create`'s chart has none.
+// behind. The chart gets one more hook, a post-install and post-upgrade Job, as charts run their
+// migrations: helm waits for it to complete.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +28,13 @@ describe('helm 4 against knit', () => {
     const edited = original.replace("args: ['{{", "args: ['-qO-', '{{");
     assert.notEqual(edited, original, 'the test pod\'s wget arguments were found');
     writeFileSync(testPod, edited);
+    writeFileSync(join(chart, 'templates', 'migrate-job.yaml'), [
+      'apiVersion: batch/v1', 'kind: Job',
+      'metadata:', '  name: "{{ .Release.Name }}-migrate"', '  annotations:',
+      '    "helm.sh/hook": post-install,post-upgrade', '    "helm.sh/hook-delete-policy": before-hook-creation',
+      'spec:', '  backoffLimit: 0', '  template:', '    spec:', '      restartPolicy: Never', '      containers:',
+      '      - name: migrate', '        image: busybox', '        command: ["sh", "-c", "echo migrated to revision {{ .Release.Revision }}"]', '',
+    ].join('\n'));
   });
   after(async () => {
     await c?.down();
@@ -64,6 +71,10 @@ describe('helm 4 against knit', () => {
     assert.deepEqual(secrets.items.map((s) => [s.metadata.name, s.type, s.metadata.labels.status]), [['sh.helm.release.v1.demo.v1', 'helm.sh/release.v1', 'deployed']]);
     const list = parseTable(await helmOk(['list']));
     assert.deepEqual(list.rows.map((r) => [r.NAME, r.REVISION, r.STATUS]), [['demo', '1', 'deployed']]);
+    // The post-install hook ran as a Job, and helm waited for it to complete.
+    const job = await c.kubectlJson<{ status: { conditions?: { type: string; status: string }[] } }>(['get', 'job', 'demo-migrate']);
+    assert.ok(job.status.conditions?.some((x) => x.type === 'Complete' && x.status === 'True'), 'the hook Job is Complete');
+    assert.equal(await c.kubectlOk(['logs', 'job/demo-migrate']), 'migrated to revision 1\n');
   });
 
   test('helm test runs the chart\'s test hook pod, which reaches the release\'s Service', async () => {
@@ -82,6 +93,8 @@ describe('helm 4 against knit', () => {
     assert.equal(field(out, 'REVISION'), '2');
     assert.equal(await replicas(), 2);
     await readyPods(c, 'app.kubernetes.io/instance=demo,pod-template-hash', 2);
+    // The hook Job again, made anew (before-hook-creation) for the new revision.
+    assert.equal(await c.kubectlOk(['logs', 'job/demo-migrate']), 'migrated to revision 2\n');
     const history = parseTable(await helmOk(['history', 'demo']));
     assert.deepEqual(history.rows.map((r) => [r.REVISION, r.STATUS, r.DESCRIPTION]), [['1', 'superseded', 'Install complete'], ['2', 'deployed', 'Upgrade complete']]);
   });
