@@ -4,9 +4,9 @@
 // 3-node cluster (so pods talk across nodes and on one node). Case names follow upstream's.
 
 import { after, afterEach, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from './lib/cluster.js';
 import { applyAll, expectReachability, NetpolModel, PREFIX, Reachability, type Protocol } from './lib/netpol.js';
+import { waitFor } from './lib/wait.js';
 
 type Spec = Record<string, unknown>;
 const np = (key: string, spec: Spec) => {
@@ -259,9 +259,10 @@ describe('NetworkPolicy between server and client (upstream\'s e2e cases)', () =
       cnp('no-y-to-x-a', { tier: 'Admin', priority: 10, subject: { pods: podsOf('x', 'a') }, ingress: [{ name: 'no-y', action: 'Deny', from: [{ namespaces: nsName('y') }] }] }),
     );
     await check(t, all().expectPeer({ ns: 'y' }, { ns: 'x', pod: 'a' }, false));
-    // Who denied it: the ClusterNetworkPolicy's rule, named in the policy component's log.
-    const denied = await c.knit(['denied', '--name', c.name]);
-    assert.match(denied.stdout, /DENIED tcp y\/\w \(\S+\) -> x\/a \(\S+:80\) ingress; denied by ClusterNetworkPolicy no-y-to-x-a rule no-y \(Admin tier\)/);
+    // Who denied it: the ClusterNetworkPolicy's rule, named in the policy component's log (which
+    // the kernel's NFLOG reaches a moment after the packet).
+    await waitFor('knit denied to name the ClusterNetworkPolicy rule', async () => (await c.knit(['denied', '--name', c.name])).stdout,
+      (out) => /DENIED tcp y\/\w \(\S+\) -> x\/a \(\S+:80\) ingress; denied by ClusterNetworkPolicy no-y-to-x-a rule no-y \(Admin tier\)/.test(out));
     await c.kubectlOk(['delete', 'clusternetworkpolicy', 'no-y-to-x-a']);
     await enforce(
       cnp('pass-y', { tier: 'Admin', priority: 10, subject: { namespaces: nsName('x') }, ingress: [{ action: 'Pass', from: [{ namespaces: nsName('y') }] }] }),
