@@ -5,11 +5,11 @@
 import { createServer as createHttpsServer, request as httpsRequest, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { createApiServer, type ApiServer } from '../api/index.js';
+import { startTestApiServer as startApiServer } from '../api/testing.js';
 import { statusFailure } from '../kube/errors.js';
 import type { Status } from '../kube/types.js';
-import { createCA, createSigningKey, issueCert, type CertificateAuthority } from '../pki/index.js';
-import { MemoryStore } from '../storage/memory.js';
+import { issueCert, type CertificateAuthority } from '../pki/index.js';
+import type { MemoryStore } from '../storage/memory.js';
 import type { ClientConfig } from './config.js';
 
 export interface TestApiServer {
@@ -21,35 +21,22 @@ export interface TestApiServer {
   close(): Promise<void>;
 }
 
-/** The API server as a cluster runs it, on a memory store, listening on a free loopback port. */
+/** The API server as a cluster runs it (src/api/testing.ts), with client configurations and fault proxies. */
 export async function startTestApiServer(): Promise<TestApiServer> {
-  const ca = createCA('kubernetes');
-  const serving = issueCert(ca, { commonName: 'kube-apiserver', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const admin = issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
-  const store = new MemoryStore();
-  const api = createApiServer({
-    store, tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
-    serviceCIDR: '10.96.0.0/12', nodePortRange: [30000, 32767], advertiseIP: '127.0.0.1', advertisePort: 6443,
-    serviceAccountKey: createSigningKey(),
-  });
-  await api.start();
-  await api.server.listen('127.0.0.1', 0);
-  const server: ApiServer = api.server;
-  const url = `https://127.0.0.1:${server.address().port}`;
-  const config = (at = url): ClientConfig => ({ server: at, caPem: ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem });
+  const api = await startApiServer();
+  const config = (at = api.url): ClientConfig => ({ server: at, caPem: api.ca.certPem, certPem: api.admin.cert, keyPem: api.admin.key });
   const proxies: FaultProxy[] = [];
   return {
-    store,
+    store: api.store as MemoryStore,
     config,
     async proxy() {
-      const p = await FaultProxy.start(ca, config());
+      const p = await FaultProxy.start(api.ca, config());
       proxies.push(p);
       return p;
     },
     async close() {
       for (const p of proxies) await p.close();
-      await server.close();
-      await store.close();
+      await api.close();
     },
   };
 }

@@ -4,60 +4,35 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
-import { createApiServer, type ApiServer } from '../index.js';
 import { MemoryStore } from '../../storage/memory.js';
 import { createCA, createSigningKey, issueCert } from '../../pki/index.js';
+import { startTestApiServer, type Caller, type TestApiServer } from '../testing.js';
 
-let store: MemoryStore;
-let server: ApiServer;
-let port: number;
-let ca: ReturnType<typeof createCA>;
-let admin: { cert: string; key: string };
-const logLines: string[] = [];
+// One store, CA and signing key across a restart of the API server.
+const store = new MemoryStore();
+const ca = createCA('kubernetes');
 const saKey = createSigningKey();
+const logLines: string[] = [];
+let api: TestApiServer;
+let admin: Caller;
 
 async function startServer(): Promise<void> {
-  const serving = issueCert(ca, { commonName: 'kube-apiserver', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const api = createApiServer({
-    store, tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
-    serviceCIDR: '10.96.0.0/12', nodePortRange: [30000, 32767], advertiseIP: '127.0.0.1', advertisePort: 6443,
-    serviceAccountKey: saKey, log: (line) => logLines.push(line),
-  });
-  await api.start();
-  await api.server.listen('127.0.0.1', 0);
-  server = api.server;
-  port = server.address().port;
+  api = await startTestApiServer({ store, ca, serviceAccountKey: saKey, log: (line) => logLines.push(line) });
+  admin = api.admin;
 }
 
-before(async () => {
-  ca = createCA('kubernetes');
-  const a = issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
-  admin = { cert: a.certPem, key: a.keyPem };
-  store = new MemoryStore();
-  await startServer();
-});
+before(startServer);
 
 after(async () => {
-  await server?.close();
-  await store?.close();
+  await api?.close();
+  await store.close();
 });
 
-interface Who { cert?: string; key?: string; token?: string; headers?: Record<string, string> }
+type Who = Caller;
 
-function call(who: Who, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...who.headers };
-    if (who.token) headers.Authorization = `Bearer ${who.token}`;
-    const req = request({ host: '127.0.0.1', port, method, path, ca: ca.certPem, cert: who.cert, key: who.key, agent: false, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : text }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+async function call(who: Who, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const r = await api.call(method, path, body, 'application/json', {}, who);
+  return { status: r.status, json: r.text.startsWith('{') ? JSON.parse(r.text) : r.text };
 }
 
 const asAdmin = (method: string, path: string, body?: unknown) => call(admin, method, path, body);
@@ -182,7 +157,7 @@ test('the default policy is there, and a restart completes it without undoing us
     ...discovery, rules: [{ verbs: ['get'], nonResourceURLs: ['/api'] }, { verbs: ['get'], nonResourceURLs: ['/extra'] }],
   }));
   await asAdmin('DELETE', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/system:public-info-viewer');
-  await server.close();
+  await api.close();
   await startServer();
   assert.equal((await ok(asAdmin('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:basic-user'))).rules.length, 1, 'autoupdate "false" is left alone');
   const restored = await ok(asAdmin('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:discovery'));

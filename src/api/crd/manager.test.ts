@@ -4,8 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCA, createSigningKey, issueCert } from '../../pki/index.js';
-import { createApiServer } from '../index.js';
+import { startTestApiServer } from '../testing.js';
 import { crdOf, eventually, startServer, type TestServer } from './testing.js';
 import type { JSONSchemaProps } from './types.js';
 
@@ -141,20 +140,14 @@ describe('custom resources after a restart', () => {
     try {
       assert.equal((await s.call('POST', CRDS, crdOf('widgets', 'Widget', SCHEMA))).status, 201);
       assert.equal((await s.call('POST', widgets(), widget('kept', { size: 3 }))).status, 201);
-      const ca = createCA('kubernetes');
-      const serving = issueCert(ca, { commonName: 'kube-apiserver', ipAddresses: ['127.0.0.1'], usage: 'server' });
-      const again = createApiServer({
-        store: s.store, tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
-        serviceCIDR: '10.96.0.0/12', nodePortRange: [30000, 32767], advertiseIP: '127.0.0.1', advertisePort: 6443, serviceAccountKey: createSigningKey(),
-      });
-      await again.start();
+      const again = await startTestApiServer({ store: s.store });
       try {
         const def = again.server.resources.find('stable.example.com', 'v1', 'widgets');
         assert.ok(def);
         const obj = await again.server.registry.get(def, 'default', 'kept');
         assert.equal(obj.spec.size, 3);
       } finally {
-        await again.server.close();
+        await again.close();
       }
     } finally {
       await s.close();

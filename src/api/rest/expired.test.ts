@@ -3,52 +3,24 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
-import { createApiServer, type ApiServer } from '../index.js';
-import { MemoryStore } from '../../storage/memory.js';
-import { createCA, createSigningKey, issueCert } from '../../pki/index.js';
+import type { MemoryStore } from '../../storage/memory.js';
+import { startTestApiServer, type TestApiServer } from '../testing.js';
 import { CONTINUE_EXPIRED_MESSAGE } from './continue.js';
 
+let api: TestApiServer;
 let store: MemoryStore;
-let server: ApiServer;
-let port: number;
-let tls: { ca: string; cert: string; key: string };
 
 before(async () => {
-  const ca = createCA('kubernetes');
-  const serving = issueCert(ca, { commonName: 'kube-apiserver', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const admin = issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
-  tls = { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
-  store = new MemoryStore();
-  const api = createApiServer({
-    store, tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
-    serviceCIDR: '10.96.0.0/12', nodePortRange: [30000, 32767], advertiseIP: '127.0.0.1', advertisePort: 6443,
-    serviceAccountKey: createSigningKey(),
-  });
-  await api.start();
-  await api.server.listen('127.0.0.1', 0);
-  server = api.server;
-  port = server.address().port;
+  api = await startTestApiServer();
+  store = api.store as MemoryStore;
 });
 
 after(async () => {
-  await server?.close();
-  await store?.close();
+  await api?.close();
 });
 
 /** One request; for a watch, the body is read until the server ends the stream. */
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, ...tls, agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
 
 async function createConfigMaps(prefix: string, n: number): Promise<string[]> {
   const versions: string[] = [];
