@@ -6,11 +6,9 @@
 
 import { ApiError, errors, goQuote, invalid, statusFailure } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
-import { groupVersionString, interpret } from '../decode/decode.js';
-import { JsonSyntaxError, parseGoJson } from '../decode/json.js';
+import { groupVersionString, interpret, parseJsonOrYaml } from '../decode/decode.js';
 import { cannotHandle, directiveOf, mediaTypeOf, strictWarnings, unrecognizedBody } from '../decode/media.js';
 import { parsePatchBody } from '../decode/patchbody.js';
-import { parseYaml, YamlError } from '../decode/yaml.js';
 import { applyJsonPatch, applyMergePatch, JsonPatchError, serverSideApply } from '../patch/index.js';
 import type { UnstructuredCodec } from '../resource.js';
 import { metaTime } from '../../common/time.js';
@@ -46,23 +44,7 @@ export function customResourceCodec(k: CustomKind): UnstructuredCodec {
       const media = mediaTypeOf(contentType);
       if (!BODY_TYPES.includes(media)) throw unsupported(BODY_TYPES);
       const directive = directiveOf(fieldValidation);
-      const strictErrors: string[] = [];
-      let value: unknown;
-      try {
-        if (media === 'application/yaml') {
-          const parsed = parseYaml(raw);
-          value = parsed.value;
-          if (parsed.duplicateError) strictErrors.push(parsed.duplicateError);
-        } else {
-          const parsed = parseGoJson(raw, { duplicates: true });
-          value = parsed.value;
-          strictErrors.push(...parsed.duplicates.map((p) => `duplicate field ${goQuote(p)}`));
-        }
-      } catch (e) {
-        if (e instanceof JsonSyntaxError) throw unrecognizedBody(k.kind, `couldn't get version/kind; json parse error: ${e.message}`, raw);
-        if (e instanceof YamlError) throw unrecognizedBody(k.kind, e.message, raw);
-        throw e;
-      }
+      const { value, strictErrors } = parseJsonOrYaml(raw, media, k.kind);
       const probed = interpret(value);
       if (typeof probed === 'string') throw unrecognizedBody(k.kind, probed, raw);
       const obj = (isObj(value) ? value : {}) as KubeObject;

@@ -89,6 +89,25 @@ function withDefaults(actual: GroupVersionKind, def: GroupVersionKind): GroupVer
 }
 
 /** Decodes a POST/PUT body (or, for the patch media types, parses the patch document). */
+/**
+ * A JSON or YAML body parsed as upstream's decoder reads it: the value, and the duplicate fields
+ * strict field validation complains of; a body that is neither fails in upstream's words.
+ */
+export function parseJsonOrYaml(raw: Buffer, media: string, kind: string): { value: unknown; strictErrors: string[] } {
+  try {
+    if (media === 'application/yaml') {
+      const parsed = parseYaml(raw);
+      return { value: parsed.value, strictErrors: parsed.duplicateError ? [parsed.duplicateError] : [] };
+    }
+    const parsed = parseGoJson(raw, { duplicates: true });
+    return { value: parsed.value, strictErrors: parsed.duplicates.map((p) => `duplicate field ${goQuote(p)}`) };
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw unrecognizedBody(kind, `couldn't get version/kind; json parse error: ${e.message}`, raw);
+    if (e instanceof YamlError) throw unrecognizedBody(kind, e.message, raw);
+    throw e;
+  }
+}
+
 export function decodeBody(raw: Buffer, contentType: string | undefined, options: DecodeOptions): Decoded {
   const media = mediaTypeOf(contentType);
   const directive = directiveOf(options.fieldValidation);
@@ -100,26 +119,10 @@ export function decodeBody(raw: Buffer, contentType: string | undefined, options
 
   const target = targetStruct(options.gvk);
   const unrecognized = (why: string) => unrecognizedBody(options.gvk.kind, why, raw);
-  const strictErrors: string[] = [];
-  let value: unknown;
-  try {
-    if (media === PROTOBUF_MEDIA_TYPE) {
-      // Protobuf has no unknown or duplicate fields to complain about: decoded, it is a JSON body.
-      value = decodeProtobufObject(raw, options.gvk).object;
-    } else if (media === 'application/yaml') {
-      const parsed = parseYaml(raw);
-      value = parsed.value;
-      if (parsed.duplicateError) strictErrors.push(parsed.duplicateError);
-    } else {
-      const parsed = parseGoJson(raw, { duplicates: true });
-      value = parsed.value;
-      strictErrors.push(...parsed.duplicates.map((p) => `duplicate field ${goQuote(p)}`));
-    }
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) throw unrecognized(`couldn't get version/kind; json parse error: ${e.message}`);
-    if (e instanceof YamlError) throw unrecognized(e.message);
-    throw e;
-  }
+  // Protobuf has no unknown or duplicate fields to complain about: decoded, it is a JSON body.
+  const { value, strictErrors } = media === PROTOBUF_MEDIA_TYPE
+    ? { value: decodeProtobufObject(raw, options.gvk).object as unknown, strictErrors: [] as string[] }
+    : parseJsonOrYaml(raw, media, options.gvk.kind);
 
   const probed = interpret(value);
   if (typeof probed === 'string') throw unrecognized(probed);
