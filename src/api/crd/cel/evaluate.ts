@@ -9,6 +9,7 @@
 // A failing rule on a value an update did not change is a warning instead (upstream's
 // validation ratcheting, on by default in 1.32).
 
+import { isDeepStrictEqual } from 'node:util';
 import { isCelError } from '@bufbuild/cel';
 import { duplicate, type FieldError, fieldErrorText, forbidden, invalid, required } from '../../../kube/errors.js';
 import type { ValidationRule } from '../types.js';
@@ -31,15 +32,6 @@ const childPath = (p: string, k: string) => (p ? `${p}.${k}` : k);
 /** A nil field path prints as "<nil>" (rules on the root). */
 const shownPath = (p: string) => p || '<nil>';
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** cel-go's words for the runtime errors @bufbuild/cel names its own way. */
 function runtimeMessage(msg: string): string {
@@ -71,7 +63,7 @@ class Evaluation {
       const oldList = Array.isArray(old) ? old : [];
       value.forEach((item, i) => {
         // Only list-type=map items correlate with old ones (by their keys).
-        const prev = keys && isObj(item) ? oldList.find((o) => isObj(o) && keys.every((k) => deepEqual(o[k], item[k]))) : undefined;
+        const prev = keys && isObj(item) ? oldList.find((o) => isObj(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k]))) : undefined;
         this.node(tree.items!, `${path}[${i}]`, item, prev, false, prev !== undefined);
       });
       return;
@@ -91,7 +83,7 @@ class Evaluation {
     const typeName = tree.schema.type ?? '';
     const self = toCel(value, tree.schema, root);
     let oldSelf: unknown;
-    const unchanged = hasOld && deepEqual(value, old);
+    const unchanged = hasOld && isDeepStrictEqual(value, old);
     for (const c of tree.rules) {
       if (c.error) {
         this.errors.push(invalid(shownPath(path), typeName, `rule compile error: ${c.error}`));

@@ -7,6 +7,7 @@
 //   <nil>: Invalid value: "": "spec.x" must validate one and only one schema (oneOf). Found none valid
 // Properties are checked in name order (upstream walks a Go map, in no fixed order).
 
+import { isDeepStrictEqual } from 'node:util';
 import { type FieldError, GoValue, invalid, notSupported, required, tooLong, tooMany } from '../../../kube/errors.js';
 import { goFloat, goSharpV } from '../../decode/gofmt.js';
 import { additionalPropertiesOf, itemsOf } from '../structural.js';
@@ -80,21 +81,12 @@ function checkType(data: unknown, s: JSONSchemaProps, path: string, out: OpenApi
 
 function checkEnum(data: unknown, s: JSONSchemaProps, path: string, out: OpenApiError[]): void {
   if (!s.enum?.length) return;
-  if (s.enum.some((e) => deepEqual(e, data))) return;
+  if (s.enum.some((e) => isDeepStrictEqual(e, data))) return;
   out.push({ code: 'enum', name: path, value: data, values: s.enum, message: `${path} in ${IN} should be one of ${goSliceV(s.enum)}` });
 }
 
 const goSliceV = (v: unknown[]) => `[${v.map((x) => (typeof x === 'string' ? x : typeof x === 'number' ? goFloat(x) : JSON.stringify(x))).join(' ')}]`;
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 function checkString(data: string, s: JSONSchemaProps, path: string, out: OpenApiError[]): void {
   const length = [...data].length;
@@ -150,7 +142,7 @@ function checkArray(data: unknown[], s: JSONSchemaProps, path: string, out: Open
   if (s.maxItems !== undefined && data.length > s.maxItems) {
     out.push({ code: 'maxItems', name: path, actual: data.length, max: s.maxItems, message: `${path} in ${IN} should have at most ${s.maxItems} items` });
   }
-  if (s.uniqueItems && data.some((v, i) => data.slice(0, i).some((u) => deepEqual(u, v)))) {
+  if (s.uniqueItems && data.some((v, i) => data.slice(0, i).some((u) => isDeepStrictEqual(u, v)))) {
     out.push({ code: 'other', name: path, message: `${path} in ${IN} shouldn't contain duplicates` });
   }
 }
